@@ -1,0 +1,40 @@
+// The page allocator: 4 KiB page frames and small "slab" objects, with fault injection.
+//
+// Freed pages go back to the C heap (so ASan reports any later access as
+// use-after-free), and the allocator counts pages in use so the harness can check
+// that nothing leaked at a quiescent point. fail_next_pages(n) makes the next n page
+// allocations fail, as __GFP_NORETRY does under pressure; fail_next_slab(n) does the
+// same for slab objects (zswap entries).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+inline constexpr std::size_t PAGE_SIZE = 4096;
+
+class PageAllocator {
+ public:
+  PageAllocator() = default;
+  PageAllocator(const PageAllocator&) = delete;
+  PageAllocator& operator=(const PageAllocator&) = delete;
+
+  // A zero-filled, page-aligned page, or nullptr when a failure is injected.
+  void* alloc_page();
+  void free_page(void* page);
+
+  // True when this slab allocation must fail (consumes one injected failure).
+  bool slab_fails();
+
+  void fail_next_pages(unsigned n) { fail_pages_.store(n, std::memory_order_relaxed); }
+  void fail_next_slab(unsigned n) { fail_slab_.store(n, std::memory_order_relaxed); }
+
+  std::int64_t pages_in_use() const { return pages_in_use_.load(std::memory_order_relaxed); }
+
+ private:
+  static bool consume(std::atomic<unsigned>& counter);
+
+  std::atomic<unsigned> fail_pages_{0};
+  std::atomic<unsigned> fail_slab_{0};
+  std::atomic<std::int64_t> pages_in_use_{0};
+};

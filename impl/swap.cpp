@@ -1,0 +1,358 @@
+// The swap layer: swap devices, the swap cache, the write queue and the frontswap
+// glue. See swap.h for the behaviour kept from the kernel and zswap.h for the lock
+// order.
+#include "swap.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "bug.h"
+
+namespace {
+
+swap_page* new_swap_page(swap_layer* sl, unsigned type, pgoff_t offset) {
+  void* frame = sl->pages->alloc_page();
+  if (!frame) return nullptr;
+  auto* page = new swap_page;
+  page->data = static_cast<unsigned char*>(frame);
+  page->type = type;
+  page->offset = offset;
+  return page;
+}
+
+void get_page(swap_page* page) { page->refcount.fetch_add(1, std::memory_order_relaxed); }
+
+bool slot_ok(swap_layer* sl, unsigned type, pgoff_t offset) {
+  return offset < sl->info[type].nslots;
+}
+
+// Adds a locked page to the cache unless the slot already has one.
+bool add_to_swap_cache(swap_layer* sl, swap_page* page) {
+  SpinGuard guard(sl->cache_lock);
+  swap_page*& slot = sl->info[page->type].cache[page->offset];
+  if (slot) return false;
+  slot = page;
+  page->in_cache = true;
+  get_page(page);  // the cache's reference
+  sl->swap_cache_pages.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+swap_page* find_get_page(swap_layer* sl, unsigned type, pgoff_t offset) {
+  SpinGuard guard(sl->cache_lock);
+  swap_page* page = sl->info[type].cache[offset];
+  if (page) get_page(page);
+  return page;
+}
+
+bool page_writeback(swap_layer* sl, swap_page* page) {
+  SpinGuard guard(sl->io_lock);
+  return page->writeback;
+}
+
+void device_write(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned char* data) {
+  swap_info& si = sl->info[type];
+  SpinGuard guard(si.lock);
+  auto& slot = si.device[offset];
+  if (!slot) {
+    slot = std::make_unique<unsigned char[]>(PAGE_SIZE);
+    sl->device_pages.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::memcpy(slot.get(), data, PAGE_SIZE);
+}
+
+void device_discard(swap_layer* sl, unsigned type, pgoff_t offset) {
+  swap_info& si = sl->info[type];
+  SpinGuard guard(si.lock);
+  if (si.device[offset]) {
+    si.device[offset].reset();
+    sl->device_pages.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+// Completes the oldest submitted write; false when none is queued.
+bool complete_one(swap_layer* sl) {
+  swap_page* page;
+  {
+    SpinGuard guard(sl->io_lock);
+    if (sl->io_queue.empty()) return false;
+    page = sl->io_queue.front();
+    sl->io_queue.pop_front();
+  }
+  sched::point("swap io: completion");
+  device_write(sl, page->type, page->offset, page->data);
+  {
+    SpinGuard guard(sl->io_lock);
+    page->writeback = false;
+    sl->outstanding_writeback_pages.fetch_sub(1, std::memory_order_relaxed);
+    sl->writeback_completed.fetch_add(1, std::memory_order_relaxed);
+  }
+  put_page(sl, page);
+  return true;
+}
+
+void wait_on_page_writeback(swap_layer* sl, swap_page* page) {
+  // The device completes in order, so waiting for a page is completing up to it.
+  while (page_writeback(sl, page))
+    if (!complete_one(sl)) sched::wait(page, "wait_on_page_writeback");
+}
+
+// Takes the slot's page out of the swap cache, after its lock holder and its write
+// are done (what freeing or rewriting a slot waits for).
+void drop_cached_page(swap_layer* sl, unsigned type, pgoff_t offset) {
+  while (swap_page* page = find_get_page(sl, type, offset)) {
+    page->lock.lock();
+    wait_on_page_writeback(sl, page);
+    if (page->in_cache) delete_from_swap_cache(sl, page);
+    unlock_page(page);
+    put_page(sl, page);
+  }
+}
+
+}  // namespace
+
+swapcache_result get_swap_cache_page(swap_layer* sl, unsigned type, pgoff_t offset,
+                                     swap_page** pagep) {
+  if (swap_page* found = find_get_page(sl, type, offset)) {
+    *pagep = found;
+    return swapcache_result::EXIST;
+  }
+  // The slot may have been freed since the caller saw it (swapcache_prepare).
+  {
+    swap_info& si = sl->info[type];
+    SpinGuard guard(si.lock);
+    if (!si.in_use[offset]) return swapcache_result::FAIL;
+  }
+  swap_page* page = new_swap_page(sl, type, offset);
+  if (!page) return swapcache_result::FAIL;
+  page->lock.lock();
+  if (!add_to_swap_cache(sl, page)) {
+    // Raced with another adder; theirs is the cached page.
+    unlock_page(page);
+    put_page(sl, page);
+    if (swap_page* found = find_get_page(sl, type, offset)) {
+      *pagep = found;
+      return swapcache_result::EXIST;
+    }
+    return swapcache_result::FAIL;
+  }
+  *pagep = page;
+  return swapcache_result::NEW;
+}
+
+void delete_from_swap_cache(swap_layer* sl, swap_page* page) {
+  {
+    SpinGuard guard(sl->cache_lock);
+    ZSWAP_BUG_ON(!page->in_cache);
+    sl->info[page->type].cache[page->offset] = nullptr;
+    page->in_cache = false;
+    sl->swap_cache_pages.fetch_sub(1, std::memory_order_relaxed);
+  }
+  put_page(sl, page);  // the cache's reference
+}
+
+void unlock_page(swap_page* page) { page->lock.unlock(); }
+
+void put_page(swap_layer* sl, swap_page* page) {
+  const int refcount = page->refcount.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  ZSWAP_BUG_ON(refcount < 0);
+  if (refcount > 0) return;
+  if (!page->borrowed) sl->pages->free_page(page->data);
+  delete page;
+}
+
+void swap_writepage(swap_layer* sl, swap_page* page) {
+  get_page(page);  // the I/O's reference
+  {
+    SpinGuard guard(sl->io_lock);
+    page->writeback = true;
+    sl->io_queue.push_back(page);
+    sl->outstanding_writeback_pages.fetch_add(1, std::memory_order_relaxed);
+  }
+  sched::point("swap io: submitted");
+  unlock_page(page);
+}
+
+int get_swap_device(swap_layer* sl, unsigned type) {
+  if (type >= MAX_SWAPFILES) return -ENODEV;
+  swap_info& si = sl->info[type];
+  SpinGuard guard(si.lock);
+  if (!si.on) return -ENODEV;
+  si.users++;
+  return 0;
+}
+
+void put_swap_device(swap_layer* sl, unsigned type) {
+  swap_info& si = sl->info[type];
+  SpinGuard guard(si.lock);
+  si.users--;
+}
+
+void swap_layer_init(swap_layer* sl, const swap_layer_config& config, PageAllocator* pages,
+                     zswap* zs) {
+  sl->config = config;
+  sl->pages = pages;
+  sl->zs = zs;
+}
+
+void swap_layer_exit(swap_layer* sl) {
+  for (unsigned type = 0; type < MAX_SWAPFILES; type++) swapoff(sl, type);
+}
+
+int swapon(swap_layer* sl, unsigned type) {
+  if (type >= MAX_SWAPFILES) return -EINVAL;
+  swap_info& si = sl->info[type];
+  {
+    SpinGuard guard(si.lock);
+    if (si.on) return -EBUSY;
+  }
+  const pgoff_t n = sl->config.slots_per_type;
+  const int ret = zswap_frontswap_init(sl->zs, type, n);
+  if (ret) return ret;
+  {
+    SpinGuard guard(sl->cache_lock);
+    si.cache.assign(n, nullptr);
+  }
+  SpinGuard guard(si.lock);
+  si.nslots = n;
+  si.in_use.assign(n, 0);
+  si.device.clear();
+  si.device.resize(n);
+  si.on = true;
+  return 0;
+}
+
+int swapoff(swap_layer* sl, unsigned type) {
+  if (type >= MAX_SWAPFILES) return -EINVAL;
+  swap_info& si = sl->info[type];
+  {
+    SpinGuard guard(si.lock);
+    if (!si.on) return -EINVAL;
+    si.on = false;
+  }
+  // Wait for every user of the type (stores, loads, the shrinker) to leave.
+  for (;;) {
+    {
+      SpinGuard guard(si.lock);
+      if (si.users == 0) break;
+    }
+    sched::wait(&si, "swapoff: wait for users");
+  }
+  for (pgoff_t offset = 0; offset < si.nslots; offset++) drop_cached_page(sl, type, offset);
+  zswap_frontswap_invalidate_area(sl->zs, type);
+  SpinGuard guard(si.lock);
+  for (auto& data : si.device)
+    if (data) sl->device_pages.fetch_sub(1, std::memory_order_relaxed);
+  si.device.clear();
+  si.in_use.clear();
+  si.nslots = 0;
+  return 0;
+}
+
+int swap_store(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned char* data) {
+  if (get_swap_device(sl, type)) return -ENODEV;
+  if (!slot_ok(sl, type, offset)) {
+    put_swap_device(sl, type);
+    return -EINVAL;
+  }
+  {
+    swap_info& si = sl->info[type];
+    SpinGuard guard(si.lock);
+    si.in_use[offset] = 1;
+  }
+  // The page being swapped out sits in the swap cache, locked, while it is written.
+  auto* page = new swap_page;
+  page->data = const_cast<unsigned char*>(data);
+  page->borrowed = true;
+  page->type = type;
+  page->offset = offset;
+  page->uptodate = true;
+  page->lock.lock();
+  do drop_cached_page(sl, type, offset);
+  while (!add_to_swap_cache(sl, page));
+
+  const int ret = zswap_frontswap_store(sl->zs, type, offset, data);
+  if (ret) device_write(sl, type, offset, data);
+
+  // Written out: the VM frees the page, which leaves the swap cache.
+  delete_from_swap_cache(sl, page);
+  unlock_page(page);
+  put_page(sl, page);
+  put_swap_device(sl, type);
+  return ret;
+}
+
+int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out,
+              load_source* source) {
+  *source = load_source::none;
+  if (get_swap_device(sl, type)) return -ENODEV;
+  int ret = -EINVAL;
+  if (slot_ok(sl, type, offset)) {
+    // The swap cache, then zswap, then the cache again (writeback may have moved the
+    // page there meanwhile; it leaves only once its write is on the device), then
+    // the device.
+    for (int pass = 0; pass < 2 && ret != 0; pass++) {
+      while (swap_page* page = find_get_page(sl, type, offset)) {
+        page->lock.lock();
+        const bool hit = page->in_cache && page->uptodate;
+        if (hit) std::memcpy(out, page->data, PAGE_SIZE);
+        unlock_page(page);
+        put_page(sl, page);
+        if (hit) {
+          *source = load_source::swap_cache;
+          ret = 0;
+          break;
+        }
+      }
+      if (ret == 0 || pass == 1) break;
+      ret = zswap_frontswap_load(sl->zs, type, offset, out);
+      if (ret == 0) *source = load_source::zswap;
+      if (ret == 0 || ret == -EIO) break;
+    }
+    if (ret != 0 && ret != -EIO) {
+      swap_info& si = sl->info[type];
+      SpinGuard guard(si.lock);
+      if (si.device[offset]) {
+        std::memcpy(out, si.device[offset].get(), PAGE_SIZE);
+        *source = load_source::device;
+        ret = 0;
+      } else {
+        ret = -ENOENT;
+      }
+    }
+  }
+  put_swap_device(sl, type);
+  return ret;
+}
+
+int swap_invalidate(swap_layer* sl, unsigned type, pgoff_t offset) {
+  if (get_swap_device(sl, type)) return -ENODEV;
+  if (!slot_ok(sl, type, offset)) {
+    put_swap_device(sl, type);
+    return -EINVAL;
+  }
+  {
+    swap_info& si = sl->info[type];
+    SpinGuard guard(si.lock);
+    si.in_use[offset] = 0;
+  }
+  drop_cached_page(sl, type, offset);
+  zswap_frontswap_invalidate_page(sl->zs, type, offset);
+  device_discard(sl, type, offset);
+  put_swap_device(sl, type);
+  return 0;
+}
+
+unsigned swap_complete_io(swap_layer* sl, unsigned n) {
+  unsigned done = 0;
+  while (done < n && complete_one(sl)) done++;
+  return done;
+}
+
+swap_stats swap_get_stats(const swap_layer* sl) {
+  swap_stats s;
+#define SWAP_STAT_READ(name) s.name = sl->name.load(std::memory_order_relaxed);
+  SWAP_STATS(SWAP_STAT_READ)
+#undef SWAP_STAT_READ
+  return s;
+}

@@ -1,0 +1,423 @@
+// zbud: stores up to two compressed pages ("buddies") per page frame.
+//
+// Design (as mm/zbud.c): the page's first chunk holds struct zbud_header. The FIRST
+// buddy is left-justified right after the header, the LAST buddy right-justified at
+// the end of the page. A page with one free buddy sits on unbuddied[n], n its free
+// chunks; a full page on the buddied list. Allocation is first fit over
+// unbuddied[chunks..NCHUNKS-1], taking the page added most recently. Every page is
+// on the LRU (head = most recently allocated into); reclaim takes the tail.
+//
+// Handles are indirect (seed 000): a handle is an index into the pool's handle
+// table, which maps it to (header, buddy). Pages can thus migrate without the user
+// noticing. Each buddy has a map count that includes the allocation's own reference:
+// zbud_alloc sets it to 1, zbud_map/zbud_unmap add/drop one, zbud_free drops the
+// allocation's. The buddy is released when the count reaches zero, so a handle that
+// writeback has mapped stays valid while a concurrent invalidate frees it.
+//
+// Reclaim drops the pool lock around the evict callback; the page is then marked
+// under_reclaim and is on no list, and a release of one of its buddies must leave
+// the page to reclaim, which frees it or puts it back.
+//
+// Released buddy bytes and the free part of a page are ASan-poisoned (and filled
+// with POISON_FREE without ASan), so a stale read through an old mapping is caught.
+//
+// Locking: pool->lock guards everything in the pool and in its page headers. It is
+// innermost: callers may hold zswap's tree lock (see zswap.h for the whole order);
+// no lock is held while calling evict.
+#include "zbud.h"
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "bug.h"
+#include "list.h"
+#include "mutants.h"
+#include "sync.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZBUD_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ZBUD_ASAN 1
+#endif
+#ifdef ZBUD_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace {
+
+constexpr unsigned char POISON_FREE = 0x6b;
+
+enum Buddy : unsigned char { FIRST, LAST };
+
+struct zbud_header {
+  list_head buddy;               // pool->lock: unbuddied[] or buddied
+  list_head lru;                 // pool->lock: pool->lru
+  unsigned long first_handle;    // pool->lock: 0 when the first buddy is free
+  unsigned long last_handle;     // pool->lock
+  unsigned short first_chunks;   // pool->lock: size in chunks, 0 if free
+  unsigned short last_chunks;    // pool->lock
+  short first_map_count;         // pool->lock: allocation reference + maps
+  short last_map_count;          // pool->lock
+  bool first_freed;              // pool->lock: zbud_free was called, map still held
+  bool last_freed;               // pool->lock
+  bool under_reclaim;            // pool->lock
+};
+static_assert(sizeof(zbud_header) <= ZHDR_SIZE_ALIGNED, "the header must fit in chunk 0");
+static_assert(alignof(zbud_header) <= CHUNK_SIZE);
+static_assert(NCHUNKS - 1 < (1u << 16), "chunk counts fit in unsigned short");
+
+struct handle_slot {
+  zbud_header* zhdr;  // nullptr when the slot is free
+  Buddy bud;
+};
+
+void poison(void* addr, std::size_t size) {
+  std::memset(addr, POISON_FREE, size);
+#ifdef ZBUD_ASAN
+  ASAN_POISON_MEMORY_REGION(addr, size);
+#endif
+}
+
+void unpoison(void* addr, std::size_t size) {
+#ifdef ZBUD_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(addr, size);
+#endif
+  (void)addr;
+  (void)size;
+}
+
+}  // namespace
+
+struct zbud_pool {
+  zbud_pool(PageAllocator* p, const zbud_ops* o, void* own) : pages(p), ops(o), owner(own) {
+    for (list_head& l : unbuddied) INIT_LIST_HEAD(&l);
+    INIT_LIST_HEAD(&buddied);
+    INIT_LIST_HEAD(&lru);
+  }
+
+  SpinLock lock{"zbud_pool.lock"};
+  list_head unbuddied[NCHUNKS];          // lock
+  list_head buddied;                     // lock
+  list_head lru;                         // lock
+  std::atomic<std::uint64_t> pages_nr{0};  // written under lock, read locklessly
+  std::vector<handle_slot> handles;      // lock: handle h is handles[h - 1]
+  std::vector<unsigned long> free_handles;  // lock: LIFO, as the kernel reuses ids
+  std::uint64_t live_handles = 0;        // lock
+  PageAllocator* const pages;
+  const zbud_ops* const ops;
+  void* const owner;
+};
+
+namespace {
+
+unsigned size_to_chunks(std::size_t size) {
+  return static_cast<unsigned>((size + CHUNK_SIZE - 1) >> CHUNK_SHIFT);
+}
+
+// Free chunks in the page; -1 for the header chunk.
+unsigned num_free_chunks(const zbud_header* zhdr) {
+  return NCHUNKS - zhdr->first_chunks - zhdr->last_chunks - 1;
+}
+
+char* page_of(zbud_header* zhdr) { return reinterpret_cast<char*>(zhdr); }
+
+zbud_header* init_zbud_page(void* page) {
+  auto* zhdr = new (page) zbud_header{};
+  INIT_LIST_HEAD(&zhdr->buddy);
+  INIT_LIST_HEAD(&zhdr->lru);
+  poison(page_of(zhdr) + ZHDR_SIZE_ALIGNED, PAGE_SIZE - ZHDR_SIZE_ALIGNED);
+  return zhdr;
+}
+
+void free_zbud_page(zbud_pool* pool, zbud_header* zhdr) {
+  unpoison(zhdr, PAGE_SIZE);
+  pool->pages->free_page(zhdr);
+}
+
+char* buddy_address(zbud_header* zhdr, Buddy bud) {
+  if (bud == FIRST) return page_of(zhdr) + ZHDR_SIZE_ALIGNED;
+  return page_of(zhdr) + PAGE_SIZE - (std::size_t{zhdr->last_chunks} << CHUNK_SHIFT);
+}
+
+std::size_t buddy_size(const zbud_header* zhdr, Buddy bud) {
+  return std::size_t{bud == FIRST ? zhdr->first_chunks : zhdr->last_chunks} << CHUNK_SHIFT;
+}
+
+unsigned long new_handle(zbud_pool* pool, zbud_header* zhdr, Buddy bud) {
+  unsigned long handle;
+  if (!pool->free_handles.empty()) {
+    handle = pool->free_handles.back();
+    pool->free_handles.pop_back();
+    pool->handles[handle - 1] = {zhdr, bud};
+  } else {
+    pool->handles.push_back({zhdr, bud});
+    handle = pool->handles.size();
+  }
+  pool->live_handles++;
+  return handle;
+}
+
+// The slot of a live handle; a handle that was never issued is a BUG.
+handle_slot* slot_of(zbud_pool* pool, unsigned long handle) {
+  ZSWAP_BUG_ON(handle == 0 || handle > pool->handles.size());
+  return &pool->handles[handle - 1];
+}
+
+short& map_count(zbud_header* zhdr, Buddy bud) {
+  return bud == FIRST ? zhdr->first_map_count : zhdr->last_map_count;
+}
+
+bool& freed_flag(zbud_header* zhdr, Buddy bud) {
+  return bud == FIRST ? zhdr->first_freed : zhdr->last_freed;
+}
+
+// Puts a page that is on no list back where its chunk counts say.
+void file_page(zbud_pool* pool, zbud_header* zhdr) {
+  if (zhdr->first_chunks == 0 || zhdr->last_chunks == 0)
+    list_add(&zhdr->buddy, &pool->unbuddied[num_free_chunks(zhdr)]);
+  else
+    list_add(&zhdr->buddy, &pool->buddied);
+}
+
+// Releases a buddy whose map count reached zero. Called with pool->lock held.
+void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Buddy bud) {
+  poison(buddy_address(zhdr, bud), buddy_size(zhdr, bud));
+  if (bud == FIRST) {
+    zhdr->first_chunks = 0;
+    zhdr->first_handle = 0;
+    zhdr->first_freed = false;
+  } else {
+    zhdr->last_chunks = 0;
+    zhdr->last_handle = 0;
+    zhdr->last_freed = false;
+  }
+  pool->handles[handle - 1].zhdr = nullptr;
+  pool->free_handles.push_back(handle);
+  pool->live_handles--;
+
+  if (zhdr->under_reclaim && !mutants::is(Mutant::free_ignores_under_reclaim)) {
+    // zbud page is under reclaim, reclaim will free
+    return;
+  }
+  // Mutant free_ignores_under_reclaim: the page is freed or re-filed here even
+  // though reclaim still owns it (the pre-3.11 zbud_free).
+
+  list_del_init(&zhdr->buddy);
+  if (zhdr->first_chunks == 0 && zhdr->last_chunks == 0) {
+    list_del_init(&zhdr->lru);
+    free_zbud_page(pool, zhdr);
+    pool->pages_nr.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    list_add(&zhdr->buddy, &pool->unbuddied[num_free_chunks(zhdr)]);
+  }
+}
+
+enum class FrameDisposal { free_it, hand_back };
+
+// One reclaim attempt on the LRU tail; pool->lock is held on entry and on return.
+// Returns 0 when the page emptied (freed, or handed back in *frame), -EAGAIN when a
+// buddy remains, -EINVAL when there is nothing to reclaim.
+int reclaim_lru_tail(zbud_pool* pool, FrameDisposal disposal, void** frame) {
+  if (list_empty(&pool->lru)) return -EINVAL;
+  zbud_header* zhdr = list_entry_of(pool->lru.prev, &zbud_header::lru);
+  list_del_init(&zhdr->buddy);
+  list_del_init(&zhdr->lru);
+  zhdr->under_reclaim = true;
+  // Protect zbud page against free: take both handles while the lock is held.
+  const unsigned long first_handle = zhdr->first_chunks ? zhdr->first_handle : 0;
+  const unsigned long last_handle = zhdr->last_chunks ? zhdr->last_handle : 0;
+  pool->lock.unlock();
+
+  // Issue the eviction callback(s); a failing evict skips the other buddy.
+  int ret = 0;
+  if (first_handle) ret = pool->ops->evict(pool, first_handle);
+  if (ret == 0 && last_handle) ret = pool->ops->evict(pool, last_handle);
+
+  pool->lock.lock();
+  zhdr->under_reclaim = false;
+  if (zhdr->first_chunks == 0 && zhdr->last_chunks == 0) {
+    pool->pages_nr.fetch_sub(1, std::memory_order_relaxed);
+    if (disposal == FrameDisposal::hand_back) {
+      // Mutant zcache_double_free: eviction frees the frame as well as handing it
+      // to the shrinker, which frees it again (seed 004).
+      if (mutants::is(Mutant::zcache_double_free)) free_zbud_page(pool, zhdr);
+      unpoison(zhdr, PAGE_SIZE);
+      *frame = zhdr;
+    } else {
+      free_zbud_page(pool, zhdr);
+    }
+    return 0;
+  }
+  // Add back to the appropriate list, and to the LRU head.
+  file_page(pool, zhdr);
+  list_add(&zhdr->lru, &pool->lru);
+  return -EAGAIN;
+}
+
+}  // namespace
+
+zbud_pool* zbud_create_pool(PageAllocator* pages, const zbud_ops* ops, void* owner) {
+  return new zbud_pool(pages, ops, owner);
+}
+
+void zbud_destroy_pool(zbud_pool* pool) {
+  // Pages still in the pool are on the LRU; free them with the pool, as the kernel's
+  // users (zswap's invalidate_area) have freed every handle before this point.
+  while (!list_empty(&pool->lru)) {
+    zbud_header* zhdr = list_entry_of(pool->lru.next, &zbud_header::lru);
+    list_del_init(&zhdr->lru);
+    free_zbud_page(pool, zhdr);
+  }
+  delete pool;
+}
+
+void* zbud_pool_owner(zbud_pool* pool) { return pool->owner; }
+
+int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle) {
+  if (size == 0) return -EINVAL;
+  // Mutant zbud_size_limit: the pre-fix bound lets a first buddy fill the whole page.
+  const std::size_t limit =
+      mutants::is(Mutant::zbud_size_limit) ? PAGE_SIZE - ZHDR_SIZE_ALIGNED : ZBUD_MAX_ALLOC;
+  if (size > limit) return -ENOSPC;
+  const unsigned chunks = size_to_chunks(size);
+
+  pool->lock.lock();
+  zbud_header* zhdr = nullptr;
+  Buddy bud = FIRST;
+  // First fit: the most recently added page of the first non-empty list.
+  for (unsigned i = chunks; i < NCHUNKS; i++) {
+    if (!list_empty(&pool->unbuddied[i])) {
+      zhdr = list_entry_of(pool->unbuddied[i].next, &zbud_header::buddy);
+      list_del_init(&zhdr->buddy);
+      bud = zhdr->first_chunks == 0 ? FIRST : LAST;
+      break;
+    }
+  }
+  if (!zhdr) {
+    // Couldn't find an unbuddied zbud page, create a new one.
+    pool->lock.unlock();
+    void* page = pool->pages->alloc_page();
+    if (!page) return -ENOMEM;
+    pool->lock.lock();
+    pool->pages_nr.fetch_add(1, std::memory_order_relaxed);
+    zhdr = init_zbud_page(page);
+    bud = FIRST;
+  }
+
+  if (bud == FIRST) {
+    zhdr->first_chunks = static_cast<unsigned short>(chunks);
+  } else {
+    zhdr->last_chunks = static_cast<unsigned short>(chunks);
+  }
+  unpoison(buddy_address(zhdr, bud), buddy_size(zhdr, bud));
+  const unsigned long h = new_handle(pool, zhdr, bud);
+  (bud == FIRST ? zhdr->first_handle : zhdr->last_handle) = h;
+  map_count(zhdr, bud) = 1;
+
+  file_page(pool, zhdr);
+  // Add/move zbud page to beginning of LRU.
+  list_del_init(&zhdr->lru);
+  list_add(&zhdr->lru, &pool->lru);
+  pool->lock.unlock();
+  *handle = h;
+  return 0;
+}
+
+void zbud_free(zbud_pool* pool, unsigned long handle) {
+  SpinGuard guard(pool->lock);
+  handle_slot* slot = slot_of(pool, handle);
+  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  zbud_header* zhdr = slot->zhdr;
+  bool& freed = freed_flag(zhdr, slot->bud);
+  ZSWAP_BUG_ON(freed);  // double free
+  freed = true;
+  if (--map_count(zhdr, slot->bud) == 0) release_buddy(pool, handle, zhdr, slot->bud);
+}
+
+int zbud_reclaim_page(zbud_pool* pool, unsigned retries) {
+  SpinGuard guard(pool->lock);
+  if (!pool->ops || !pool->ops->evict || list_empty(&pool->lru) || retries == 0)
+    return -EINVAL;
+  for (unsigned i = 0; i < retries; i++) {
+    const int ret = reclaim_lru_tail(pool, FrameDisposal::free_it, nullptr);
+    if (ret == 0) return 0;
+    if (ret == -EINVAL) break;  // concurrent reclaimers emptied the LRU
+  }
+  return -EAGAIN;
+}
+
+int zbud_reclaim_lru_frame(zbud_pool* pool, void** frame) {
+  SpinGuard guard(pool->lock);
+  if (!pool->ops || !pool->ops->evict || list_empty(&pool->lru)) return -EINVAL;
+  const int ret = reclaim_lru_tail(pool, FrameDisposal::hand_back, frame);
+  return ret == -EINVAL ? -EAGAIN : ret;
+}
+
+void* zbud_map(zbud_pool* pool, unsigned long handle) {
+  SpinGuard guard(pool->lock);
+  handle_slot* slot = slot_of(pool, handle);
+  if (!slot->zhdr) return nullptr;
+  map_count(slot->zhdr, slot->bud)++;
+  return buddy_address(slot->zhdr, slot->bud);
+}
+
+int zbud_unmap(zbud_pool* pool, unsigned long handle) {
+  SpinGuard guard(pool->lock);
+  handle_slot* slot = slot_of(pool, handle);
+  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  zbud_header* zhdr = slot->zhdr;
+  short& count = map_count(zhdr, slot->bud);
+  // A live, unfreed buddy holds the allocation's reference: unmapping below it is
+  // an unbalanced unmap.
+  ZSWAP_BUG_ON(count <= (freed_flag(zhdr, slot->bud) ? 0 : 1));
+  if (--count > 0) return 0;
+  release_buddy(pool, handle, zhdr, slot->bud);
+  return 1;
+}
+
+int zbud_migrate_page(zbud_pool* pool, unsigned long handle) {
+  SpinGuard guard(pool->lock);
+  handle_slot* slot = slot_of(pool, handle);
+  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  zbud_header* old = slot->zhdr;
+  if (old->under_reclaim) return -EBUSY;
+  auto mapped = [old](Buddy bud) {
+    return map_count(old, bud) > (freed_flag(old, bud) ? 0 : 1);
+  };
+  // A mapped buddy must not move: its user holds a pointer into this page.
+  // Mutant migrate_mapped_buddy: the check is missing.
+  if (!mutants::is(Mutant::migrate_mapped_buddy) && (mapped(FIRST) || mapped(LAST)))
+    return -EBUSY;
+  void* page = pool->pages->alloc_page();
+  if (!page) return -ENOMEM;
+  sched::point("zbud_migrate_page: copy");
+
+  zbud_header* moved = init_zbud_page(page);
+  const zbud_header saved = *old;
+  *moved = saved;
+  list_replace(&old->buddy, &moved->buddy);
+  list_replace(&old->lru, &moved->lru);
+  for (Buddy bud : {FIRST, LAST}) {
+    const std::size_t size = buddy_size(old, bud);
+    if (size == 0) continue;
+    unpoison(buddy_address(moved, bud), size);
+    std::memcpy(buddy_address(moved, bud), buddy_address(old, bud), size);
+    const unsigned long h = bud == FIRST ? old->first_handle : old->last_handle;
+    pool->handles[h - 1].zhdr = moved;
+  }
+  free_zbud_page(pool, old);
+  return 0;
+}
+
+std::uint64_t zbud_get_pool_size(const zbud_pool* pool) {
+  return pool->pages_nr.load(std::memory_order_relaxed);
+}
+
+std::uint64_t zbud_live_handles(zbud_pool* pool) {
+  SpinGuard guard(pool->lock);
+  return pool->live_handles;
+}
