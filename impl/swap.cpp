@@ -26,6 +26,24 @@ bool slot_ok(swap_layer* sl, unsigned type, pgoff_t offset) {
   return offset < sl->info[type].nslots;
 }
 
+// Takes the page out of the cache if it is still there; true if it was.
+bool remove_from_cache(swap_layer* sl, swap_page* page) {
+  {
+    SpinGuard guard(sl->cache_lock);
+    if (!page->in_cache) return false;
+    sl->info[page->type].cache[page->offset] = nullptr;
+    page->in_cache = false;
+    sl->swap_cache_pages.fetch_sub(1, std::memory_order_relaxed);
+  }
+  put_page(sl, page);  // the cache's reference
+  return true;
+}
+
+bool page_in_cache(swap_layer* sl, swap_page* page) {
+  SpinGuard guard(sl->cache_lock);
+  return page->in_cache;
+}
+
 // Adds a locked page to the cache unless the slot already has one.
 bool add_to_swap_cache(swap_layer* sl, swap_page* page) {
   SpinGuard guard(sl->cache_lock);
@@ -87,6 +105,7 @@ bool complete_one(swap_layer* sl) {
     sl->outstanding_writeback_pages.fetch_sub(1, std::memory_order_relaxed);
     sl->writeback_completed.fetch_add(1, std::memory_order_relaxed);
   }
+  remove_from_cache(sl, page);  // reclaimed as soon as it is clean
   put_page(sl, page);
   return true;
 }
@@ -103,7 +122,7 @@ void drop_cached_page(swap_layer* sl, unsigned type, pgoff_t offset) {
   while (swap_page* page = find_get_page(sl, type, offset)) {
     page->lock.lock();
     wait_on_page_writeback(sl, page);
-    if (page->in_cache) delete_from_swap_cache(sl, page);
+    remove_from_cache(sl, page);
     unlock_page(page);
     put_page(sl, page);
   }
@@ -141,14 +160,7 @@ swapcache_result get_swap_cache_page(swap_layer* sl, unsigned type, pgoff_t offs
 }
 
 void delete_from_swap_cache(swap_layer* sl, swap_page* page) {
-  {
-    SpinGuard guard(sl->cache_lock);
-    ZSWAP_BUG_ON(!page->in_cache);
-    sl->info[page->type].cache[page->offset] = nullptr;
-    page->in_cache = false;
-    sl->swap_cache_pages.fetch_sub(1, std::memory_order_relaxed);
-  }
-  put_page(sl, page);  // the cache's reference
+  ZSWAP_BUG_ON(!remove_from_cache(sl, page));
 }
 
 void unlock_page(swap_page* page) { page->lock.unlock(); }
@@ -294,7 +306,7 @@ int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out,
     for (int pass = 0; pass < 2 && ret != 0; pass++) {
       while (swap_page* page = find_get_page(sl, type, offset)) {
         page->lock.lock();
-        const bool hit = page->in_cache && page->uptodate;
+        const bool hit = page->uptodate && page_in_cache(sl, page);
         if (hit) std::memcpy(out, page->data, PAGE_SIZE);
         unlock_page(page);
         put_page(sl, page);

@@ -9,10 +9,10 @@
 // (type, offset) only when none is there and the slot is in use (NEW, else EXIST;
 // FAIL when the slot is free or memory runs out); the page stays locked until its
 // write is submitted; a load that finds it waits for the lock and uses the page when
-// it is up to date; a page stays in the cache (clean) after its write completes,
-// until the slot is invalidated, stored again or swapped off, each of which waits
-// for the page's write to complete first (wait_on_page_writeback), so device writes
-// to one slot happen in order.
+// it is up to date; when its write completes the page leaves the cache (writeback
+// marks it PG_reclaim, so the VM frees it right away). Invalidating, storing again
+// or swapping off a slot waits for its page's write first (wait_on_page_writeback),
+// so device writes to one slot happen in order.
 //
 // Locking: see zswap.h for the order.
 #pragma once

@@ -48,6 +48,7 @@ void SwapRef::erase_entry(unsigned type, std::uint64_t offset) {
 void SwapRef::complete_one() {
   Write w = std::move(io_.front());
   io_.pop_front();
+  types_[w.type].cache.erase(w.offset);  // a clean written-back page is reclaimed
   types_[w.type].device[w.offset] = std::move(w.bytes);
   stats_.outstanding_writeback_pages--;
   stats_.writeback_completed++;
@@ -225,6 +226,11 @@ std::uint64_t SwapRef::pool_pages(unsigned type) const {
 std::uint64_t SwapRef::entries(unsigned type) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return types_[type].entries.size();
+}
+
+bool SwapRef::is_on(unsigned type) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return types_[type].on;
 }
 
 Stats SwapRef::stats() const {

@@ -64,6 +64,7 @@ class SwapRef {
   Stats stats() const;
   std::uint64_t pool_pages(unsigned type) const;
   std::uint64_t entries(unsigned type) const;
+  bool is_on(unsigned type) const;
 
  private:
   struct Entry {
