@@ -6,6 +6,9 @@
 namespace {
 
 constexpr std::size_t kPage = 4096;
+// Random bytes compress to slightly more than themselves: 3950 of them plus the
+// zero tail come to about 3990 bytes with lz4 or zstd.
+constexpr std::size_t kNearlyFullRandomBytes = 3950;
 
 // xorshift32: small, fast, and the same on every platform.
 struct Rng {
@@ -56,6 +59,9 @@ std::vector<std::uint8_t> make_page(PageKind kind, std::uint32_t seed) {
       break;
     case PageKind::half_random:
       for (std::size_t i = 0; i < kPage / 2; i++) page[i] = static_cast<std::uint8_t>(rng.next());
+      break;
+    case PageKind::nearly_full:
+      for (std::size_t i = 0; i < kNearlyFullRandomBytes; i++) page[i] = static_cast<std::uint8_t>(rng.next());
       break;
     case PageKind::random:
       for (auto& b : page) b = static_cast<std::uint8_t>(rng.next());

@@ -1,7 +1,8 @@
 // Page contents the tests, fuzzers and benchmarks store: each kind stands for a class
 // of real swap pages and lands in a different part of zswap (zero pages compress to
 // almost nothing, text to about a third, random pages are rejected as poorly
-// compressible).
+// compressible, and nearly_full pages compress to just over zbud's 3968-byte limit,
+// right where the 2013 size-limit fix draws its line).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
   X(pattern)          \
   X(text)             \
   X(half_random)      \
+  X(nearly_full)      \
   X(random)
 
 enum class PageKind : std::uint8_t {

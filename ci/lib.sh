@@ -1,0 +1,31 @@
+# Shared by the ci/ scripts: package installation and the project root.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The Debian packages every build of this project needs.
+BUILD_PACKAGES=(cmake ninja-build pkg-config clang-14 libclang-rt-14-dev llvm-14
+  libgtest-dev librapidcheck-dev libbenchmark-dev liblz4-dev libzstd-dev nlohmann-json3-dev)
+
+# Installs whichever of the given Debian packages are missing.
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y "${missing[@]}" ||
+    { "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y "${missing[@]}"; }
+}
+
+# Configures (once) and builds a preset; extra arguments go to cmake --build.
+build_preset() {
+  local preset=$1
+  shift
+  [ -f "$ROOT/build/$preset/build.ninja" ] || cmake --preset "$preset" -S "$ROOT" >/dev/null
+  cmake --build --preset "$preset" "$@"
+}
