@@ -22,8 +22,18 @@ swap_page* new_swap_page(swap_layer* sl, unsigned type, pgoff_t offset) {
 
 void get_page(swap_page* page) { page->refcount.fetch_add(1, std::memory_order_relaxed); }
 
-bool slot_ok(swap_layer* sl, unsigned type, pgoff_t offset) {
-  return offset < sl->info[type].nslots;
+// A device reference for a slot's user. -ENODEV type off; -EINVAL offset out of range.
+int get_swap_slot(swap_layer* sl, unsigned type, pgoff_t offset) {
+  if (get_swap_device(sl, type)) return -ENODEV;
+  if (offset < sl->info[type].nslots) return 0;  // nslots is const while we hold the device
+  put_swap_device(sl, type);
+  return -EINVAL;
+}
+
+void set_slot_in_use(swap_layer* sl, unsigned type, pgoff_t offset, bool in_use) {
+  swap_info& si = sl->info[type];
+  SpinGuard guard(si.lock);
+  si.in_use[offset] = in_use;
 }
 
 // Takes the page out of the cache if it is still there; true if it was.
@@ -114,6 +124,19 @@ void wait_on_page_writeback(swap_layer* sl, swap_page* page) {
   // The device completes in order, so waiting for a page is completing up to it.
   while (page_writeback(sl, page))
     if (!complete_one(sl)) sched::wait(page, "wait_on_page_writeback");
+}
+
+// Copies the slot's up-to-date cached page, waiting for its lock; false if none.
+bool read_swap_cache(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out) {
+  while (swap_page* page = find_get_page(sl, type, offset)) {
+    page->lock.lock();
+    const bool hit = page->uptodate && page_in_cache(sl, page);
+    if (hit) std::memcpy(out, page->data, PAGE_SIZE);
+    unlock_page(page);
+    put_page(sl, page);
+    if (hit) return true;
+  }
+  return false;
 }
 
 // Takes the slot's page out of the swap cache, after its lock holder and its write
@@ -262,16 +285,8 @@ int swapoff(swap_layer* sl, unsigned type) {
 }
 
 int swap_store(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned char* data) {
-  if (get_swap_device(sl, type)) return -ENODEV;
-  if (!slot_ok(sl, type, offset)) {
-    put_swap_device(sl, type);
-    return -EINVAL;
-  }
-  {
-    swap_info& si = sl->info[type];
-    SpinGuard guard(si.lock);
-    si.in_use[offset] = 1;
-  }
+  if (int err = get_swap_slot(sl, type, offset)) return err;
+  set_slot_in_use(sl, type, offset, true);
   // The page being swapped out sits in the swap cache, locked, while it is written.
   auto* page = new swap_page;
   page->data = const_cast<unsigned char*>(data);
@@ -297,40 +312,26 @@ int swap_store(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned cha
 int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out,
               load_source* source) {
   *source = load_source::none;
-  if (get_swap_device(sl, type)) return -ENODEV;
-  int ret = -EINVAL;
-  if (slot_ok(sl, type, offset)) {
-    // The swap cache, then zswap, then the cache again (writeback may have moved the
-    // page there meanwhile; it leaves only once its write is on the device), then
-    // the device.
-    for (int pass = 0; pass < 2 && ret != 0; pass++) {
-      while (swap_page* page = find_get_page(sl, type, offset)) {
-        page->lock.lock();
-        const bool hit = page->uptodate && page_in_cache(sl, page);
-        if (hit) std::memcpy(out, page->data, PAGE_SIZE);
-        unlock_page(page);
-        put_page(sl, page);
-        if (hit) {
-          *source = load_source::swap_cache;
-          ret = 0;
-          break;
-        }
-      }
-      if (ret == 0 || pass == 1) break;
-      ret = zswap_frontswap_load(sl->zs, type, offset, out);
-      if (ret == 0) *source = load_source::zswap;
-      if (ret == 0 || ret == -EIO) break;
-    }
-    if (ret != 0 && ret != -EIO) {
-      swap_info& si = sl->info[type];
-      SpinGuard guard(si.lock);
-      if (si.device[offset]) {
-        std::memcpy(out, si.device[offset].get(), PAGE_SIZE);
-        *source = load_source::device;
-        ret = 0;
-      } else {
-        ret = -ENOENT;
-      }
+  if (int err = get_swap_slot(sl, type, offset)) return err;
+  // The swap cache, then zswap, then the cache again (writeback may have moved the
+  // page there meanwhile; it leaves only once its write is on the device), then the
+  // device.
+  int ret = -ENOENT;
+  if (read_swap_cache(sl, type, offset, out)) {
+    *source = load_source::swap_cache;
+    ret = 0;
+  } else if ((ret = zswap_frontswap_load(sl->zs, type, offset, out)) == 0) {
+    *source = load_source::zswap;
+  } else if (ret == -ENOENT && read_swap_cache(sl, type, offset, out)) {
+    *source = load_source::swap_cache;
+    ret = 0;
+  } else if (ret == -ENOENT) {
+    swap_info& si = sl->info[type];
+    SpinGuard guard(si.lock);
+    if (si.device[offset]) {
+      std::memcpy(out, si.device[offset].get(), PAGE_SIZE);
+      *source = load_source::device;
+      ret = 0;
     }
   }
   put_swap_device(sl, type);
@@ -338,16 +339,8 @@ int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out,
 }
 
 int swap_invalidate(swap_layer* sl, unsigned type, pgoff_t offset) {
-  if (get_swap_device(sl, type)) return -ENODEV;
-  if (!slot_ok(sl, type, offset)) {
-    put_swap_device(sl, type);
-    return -EINVAL;
-  }
-  {
-    swap_info& si = sl->info[type];
-    SpinGuard guard(si.lock);
-    si.in_use[offset] = 0;
-  }
+  if (int err = get_swap_slot(sl, type, offset)) return err;
+  set_slot_in_use(sl, type, offset, false);
   drop_cached_page(sl, type, offset);
   zswap_frontswap_invalidate_page(sl->zs, type, offset);
   device_discard(sl, type, offset);

@@ -167,6 +167,13 @@ handle_slot* slot_of(zbud_pool* pool, unsigned long handle) {
   return &pool->handles[handle - 1];
 }
 
+// The slot of a handle that has not been released; using a released one is a BUG.
+handle_slot* live_slot_of(zbud_pool* pool, unsigned long handle) {
+  handle_slot* slot = slot_of(pool, handle);
+  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  return slot;
+}
+
 short& map_count(zbud_header* zhdr, Buddy bud) {
   return bud == FIRST ? zhdr->first_map_count : zhdr->last_map_count;
 }
@@ -329,8 +336,7 @@ int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle) {
 
 void zbud_free(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = slot_of(pool, handle);
-  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  handle_slot* slot = live_slot_of(pool, handle);
   zbud_header* zhdr = slot->zhdr;
   bool& freed = freed_flag(zhdr, slot->bud);
   ZSWAP_BUG_ON(freed);  // double free
@@ -367,8 +373,7 @@ void* zbud_map(zbud_pool* pool, unsigned long handle) {
 
 int zbud_unmap(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = slot_of(pool, handle);
-  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  handle_slot* slot = live_slot_of(pool, handle);
   zbud_header* zhdr = slot->zhdr;
   short& count = map_count(zhdr, slot->bud);
   // A live, unfreed buddy holds the allocation's reference: unmapping below it is
@@ -381,8 +386,7 @@ int zbud_unmap(zbud_pool* pool, unsigned long handle) {
 
 int zbud_migrate_page(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = slot_of(pool, handle);
-  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+  handle_slot* slot = live_slot_of(pool, handle);
   zbud_header* old = slot->zhdr;
   if (old->under_reclaim) return -EBUSY;
   auto mapped = [old](Buddy bud) {
