@@ -28,6 +28,14 @@ constexpr std::array<std::string_view, 16> kWords = {
     "page ",  "swap ",   "entry ", "tree ",    "lock ",  "pool ", "buddy ",   "chunk ",
     "evict ", "reclaim ", "load ",  "store ", "offset ", "zbud ", "writeback ", "\n"};
 
+// Fills [first, first + n) with random bytes, four per draw.
+void fill_random(Rng& rng, std::uint8_t* first, std::size_t n) {
+  for (std::size_t i = 0; i < n; i += 4) {
+    const std::uint32_t r = rng.next();
+    for (std::size_t b = 0; b < 4 && i + b < n; b++) first[i + b] = static_cast<std::uint8_t>(r >> (8 * b));
+  }
+}
+
 }  // namespace
 
 const char* page_kind_name(PageKind kind) {
@@ -58,13 +66,13 @@ std::vector<std::uint8_t> make_page(PageKind kind, std::uint32_t seed) {
       }
       break;
     case PageKind::half_random:
-      for (std::size_t i = 0; i < kPage / 2; i++) page[i] = static_cast<std::uint8_t>(rng.next());
+      fill_random(rng, page.data(), kPage / 2);
       break;
     case PageKind::nearly_full:
-      for (std::size_t i = 0; i < kNearlyFullRandomBytes; i++) page[i] = static_cast<std::uint8_t>(rng.next());
+      fill_random(rng, page.data(), kNearlyFullRandomBytes);
       break;
     case PageKind::random:
-      for (auto& b : page) b = static_cast<std::uint8_t>(rng.next());
+      fill_random(rng, page.data(), kPage);
       break;
   }
   return page;

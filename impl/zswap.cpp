@@ -52,6 +52,7 @@ int zswap_rb_insert(zswap_tree* tree, zswap_entry* entry, zswap_entry** dupentry
   }
   slot = entry;
   entry->in_tree = true;
+  tree->nr_entries++;
   return 0;
 }
 
@@ -59,12 +60,15 @@ void zswap_rb_erase(zswap_tree* tree, zswap_entry* entry) {
   if (mutants::is(Mutant::double_erase)) {
     // Mutant double_erase: erase trusts that the entry is still in the tree and
     // clears its slot, which may now hold a newer entry for the same offset.
-    tree->slots[entry->offset] = nullptr;
+    zswap_entry*& slot = tree->slots[entry->offset];
+    tree->nr_entries -= slot != nullptr;
+    slot = nullptr;
     entry->in_tree = false;
     return;
   }
   if (entry->in_tree) {
     tree->slots[entry->offset] = nullptr;
+    tree->nr_entries--;
     entry->in_tree = false;
   }
 }
@@ -399,6 +403,7 @@ void zswap_frontswap_invalidate_area(zswap* zs, unsigned type) {
       zswap_free_entry(tree, entry);
       entry = nullptr;
     }
+    tree->nr_entries = 0;
   }
   zs->trees[type].store(nullptr, std::memory_order_release);
   // Mutant reswapon_leak: the tree and its pool are never freed (the pre-3.12 bug;
@@ -459,25 +464,18 @@ std::uint64_t zswap_entry_count(zswap* zs, unsigned type) {
   zswap_tree* tree = tree_of(zs, type);
   if (!tree) return 0;
   SpinGuard guard(tree->lock);
-  std::uint64_t n = 0;
-  for (zswap_entry* e : tree->slots) n += e != nullptr;
-  return n;
+  return tree->nr_entries;
 }
 
-bool zswap_corrupt_entry(zswap* zs, unsigned type, pgoff_t offset, unsigned seed) {
+unsigned zswap_corrupt_entry(zswap* zs, unsigned type, pgoff_t offset, unsigned pos, unsigned len,
+                             unsigned char byte) {
   zswap_tree* tree = tree_of(zs, type);
-  if (!tree) return false;
+  if (!tree) return 0;
   SpinGuard guard(tree->lock);
   zswap_entry* entry = zswap_rb_search(tree, offset);
-  if (!entry) return false;
-  auto* buf = static_cast<unsigned char*>(zbud_map(tree->pool, entry->handle));
-  unsigned x = seed * 2654435761u + 1;
-  for (unsigned i = 0; i < entry->length; i++) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    buf[sizeof(zswap_header) + i] = static_cast<unsigned char>(x);
-  }
+  if (!entry) return 0;
+  auto* buf = static_cast<unsigned char*>(zbud_map(tree->pool, entry->handle)) + sizeof(zswap_header);
+  for (unsigned i = pos; i < entry->length && i - pos < len; i++) buf[i] = byte;
   zbud_unmap(tree->pool, entry->handle);
-  return true;
+  return entry->length;
 }

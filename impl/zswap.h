@@ -57,6 +57,7 @@ struct zswap_entry {
 struct zswap_tree {
   SpinLock lock{"zswap_tree.lock"};
   std::vector<zswap_entry*> slots;  // lock
+  std::uint64_t nr_entries = 0;     // lock: entries in slots
   zbud_pool* pool = nullptr;        // const after init
   struct zswap* zswap = nullptr;    // const
   unsigned type = 0;                // const
@@ -110,6 +111,8 @@ std::uint64_t zswap_total_pool_pages(const zswap* zs);
 // the buddy bytes (header + compressed data) of the entry at offset.
 zbud_pool* zswap_pool_of(zswap* zs, unsigned type);
 std::uint64_t zswap_entry_count(zswap* zs, unsigned type);
-// Overwrites the entry's compressed bytes with a pattern drawn from seed (what a
-// bit flip in RAM or a buggy compressor would leave); false when there is no entry.
-bool zswap_corrupt_entry(zswap* zs, unsigned type, pgoff_t offset, unsigned seed);
+// Overwrites compressed bytes [pos, pos + len) of the entry (clipped to its length)
+// with byte: what a bit flip in RAM or a buggy compressor would leave. Returns the
+// entry's compressed length, or 0 when there is no entry.
+unsigned zswap_corrupt_entry(zswap* zs, unsigned type, pgoff_t offset, unsigned pos, unsigned len,
+                             unsigned char byte);

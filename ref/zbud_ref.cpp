@@ -44,19 +44,20 @@ int ZbudRef::alloc(std::uint64_t size, Handle* handle, std::vector<std::uint8_t>
   return 0;
 }
 
-void ZbudRef::drop_reference(Handle h) {
+bool ZbudRef::drop_reference(Handle h) {
   Object& o = objects_.at(h);
-  if (--o.map_count > 0) return;
+  if (--o.map_count > 0) return false;
   Page& p = pages_.at(o.page);
   p.chunks[o.bud] = 0;
   p.handle[o.bud] = 0;
   const std::uint64_t page = o.page;
   objects_.erase(h);
-  if (p.under_reclaim) return;  // reclaim decides the page's fate
+  if (p.under_reclaim) return true;  // reclaim decides the page's fate
   if (p.chunks[0] == 0 && p.chunks[1] == 0)
     pages_.erase(page);
   else
     p.list_stamp = ++stamp_;
+  return true;
 }
 
 void ZbudRef::free(Handle h) {
@@ -71,7 +72,7 @@ bool ZbudRef::map(Handle h) {
   return true;
 }
 
-void ZbudRef::unmap(Handle h) { drop_reference(h); }
+bool ZbudRef::unmap(Handle h) { return drop_reference(h); }
 
 int ZbudRef::migrate(Handle h) {
   const Object& o = objects_.at(h);

@@ -46,7 +46,7 @@ class ZbudRef {
   // One attempt, page frame handed back (not freed): returns 0 when the page emptied.
   int reclaim_lru_frame();
   bool map(Handle h);  // false: already released
-  void unmap(Handle h);
+  bool unmap(Handle h);  // true when this released the object
   int migrate(Handle h);
   std::uint64_t pages() const { return pages_.size(); }
   std::uint64_t live_handles() const { return objects_.size(); }
@@ -71,7 +71,7 @@ class ZbudRef {
   };
 
   int reclaim_once();
-  void drop_reference(Handle h);
+  bool drop_reference(Handle h);  // true when the object was released
   unsigned free_chunks(const Page& p) const;
 
   FaultInjector* faults_;

@@ -17,7 +17,7 @@ SwapRef::SwapRef(const SwapConfig& config) : config_(config) {
 }
 
 std::uint64_t SwapRef::compressed_length(const Page& page) const {
-  std::vector<char> dst(2 * kPageSize);
+  thread_local std::vector<char> dst(2 * kPageSize);
   if (config_.zstd)
     return ZSTD_compress(dst.data(), dst.size(), page.data(), page.size(), 1);
   return static_cast<std::uint64_t>(LZ4_compress_default(reinterpret_cast<const char*>(page.data()),

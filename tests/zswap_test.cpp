@@ -199,11 +199,14 @@ TEST_F(ZswapFixture, InvalidatePageDropsEveryCopy) {
 TEST_F(ZswapFixture, CorruptCompressedPageLoadsAsEio) {
   const Page a = make_page(PageKind::text, 4);
   ASSERT_EQ(store(0, 9, a), 0);
-  ASSERT_TRUE(zswap_corrupt_entry(&sys.zs, 0, 9, 1));
+  ASSERT_GT(zswap_corrupt_entry(&sys.zs, 0, 9, 0, PAGE_SIZE, 0xff), 0u);
   Page out;
   load_source src;
   EXPECT_EQ(load(0, 9, &out, &src), -EIO);
-  EXPECT_FALSE(zswap_corrupt_entry(&sys.zs, 0, 10, 1)) << "no entry there";
+  EXPECT_EQ(zswap_corrupt_entry(&sys.zs, 0, 10, 0, 1, 0), 0u) << "no entry there";
+  // Writeback of the corrupt entry fails too, and the entry stays in zswap.
+  EXPECT_EQ(zswap_shrink(&sys.zs, 1), 0u);
+  EXPECT_EQ(zswap_get_stats(&sys.zs).stored_pages, 1u);
 }
 
 TEST_F(ZswapFixture, ShrinkWritesBackUpToTheOutstandingBound) {

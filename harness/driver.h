@@ -1,0 +1,29 @@
+// The differential drivers: run a program on impl and ref side by side and stop at
+// the first difference in anything the sequential contract names (DESIGN.md): return
+// codes, bytes read, pool page counts, which handles reclaim evicted and in what
+// order, every stat counter; plus the quiescent invariants after every operation.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ops.h"
+
+struct Divergence {
+  std::size_t op_index;
+  std::string message;  // starts "[divergence]", "[invariant]" or "[harness bug]"
+};
+
+struct RunResult {
+  std::optional<Divergence> divergence;
+  std::vector<std::string> outcomes;  // what each operation returned, for the trace
+};
+
+RunResult run_zbud_diff(const Program& program);
+RunResult run_zswap_diff(const Program& program);
+RunResult run_program(const Program& program);  // by layer
+
+// The full report: the first line, then the program with outcomes, then how to replay.
+std::string format_report(const Program& program, const RunResult& result,
+                          const std::string& target, const std::string& input_path);

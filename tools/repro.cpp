@@ -1,0 +1,112 @@
+// repro: reproduces a crash file or regression of a differential fuzz target. Prints
+// the decoded program, reruns it, and shows the first divergence with the trace.
+// Exits 1 when the run fails, 2 on bad usage or an unreadable/empty file.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver.h"
+#include "mutants.h"
+
+namespace {
+
+struct Target {
+  const char* name;
+  Layer layer;
+};
+constexpr Target kTargets[] = {{"zbud_diff", Layer::zbud}, {"zswap_diff", Layer::zswap}};
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: repro [--target NAME] FILE...\n"
+               "  Reruns each file through its differential target and prints the program,\n"
+               "  the outcome of every operation and the first divergence.\n"
+               "  The target is --target, or a path component naming one (corpus/<target>/...).\n"
+               "  targets:");
+  for (const Target& t : kTargets) std::fprintf(out, " %s", t.name);
+  std::fprintf(out, "\n  (decoder_total, decompress_corrupt: run build/asan/fuzz/<target>_replay FILE)\n"
+                    "  env ZSWAP_MUTANT=<name> selects a mutant; valid names:\n");
+  mutants::print_list(out);
+  std::fprintf(out, "  operations:\n%s", describe_ops().c_str());
+}
+
+std::optional<Target> find_target(const std::string& name) {
+  for (const Target& t : kTargets)
+    if (name == t.name) return t;
+  return std::nullopt;
+}
+
+std::optional<Target> target_from_path(const std::filesystem::path& path) {
+  for (const auto& part : path)
+    if (auto t = find_target(part.string())) return t;
+  return std::nullopt;
+}
+
+// 0 pass, 1 divergence, 2 unusable input.
+int reproduce(const std::string& file, std::optional<Target> forced) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "error: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
+    return 2;
+  }
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  if (bytes.empty()) {
+    std::fprintf(stderr, "error: %s is empty: not even a format version byte\n", file.c_str());
+    return 2;
+  }
+  const std::optional<Target> target = forced ? forced : target_from_path(file);
+  if (!target) {
+    std::fprintf(stderr, "error: %s: cannot tell the target from the path; pass --target\n", file.c_str());
+    return 2;
+  }
+  const Program program = decode(bytes.data(), bytes.size(), target->layer);
+  std::printf("%s: %zu bytes, format version %u%s, %zu ops, target %s, mutant %s\n", file.c_str(),
+              bytes.size(), bytes[0], bytes[0] == kFormatVersion ? "" : " (reserved value, read as 1)",
+              program.ops.size(), target->name, mutants::name(mutants::active));
+  const std::size_t tail = (bytes.size() - 1) % kOpRecordSize;
+  if (tail != 0)
+    std::printf("note: the last record has %zu of %zu bytes (truncated file?); padded with zeros\n", tail,
+                kOpRecordSize);
+  if ((bytes.size() - 1 + kOpRecordSize - 1) / kOpRecordSize > kMaxOps)
+    std::printf("note: only the first %zu operations are run\n", kMaxOps);
+  std::fflush(stdout);  // the program is out before impl can crash
+  const RunResult result = run_program(program);
+  std::printf("%s", format_report(program, result, target->name, file).c_str());
+  std::printf("%s\n", result.divergence ? "FAIL" : "PASS: ref and impl agree on every operation");
+  return result.divergence ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<Target> forced;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; i++) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      usage(stdout);
+      return 0;
+    }
+    if (arg == "--target") {
+      if (i + 1 >= argc || !(forced = find_target(argv[++i]))) {
+        std::fprintf(stderr, "error: --target needs one of the targets below\n");
+        usage(stderr);
+        return 2;
+      }
+      continue;
+    }
+    files.push_back(arg);
+  }
+  if (files.empty()) {
+    usage(stderr);
+    return 2;
+  }
+  int status = 0;
+  for (const std::string& f : files) status = std::max(status, reproduce(f, forced));
+  return status;
+}
