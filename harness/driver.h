@@ -20,6 +20,14 @@ struct RunResult {
   std::vector<std::string> outcomes;  // what each operation returned, for the trace
 };
 
+class SwapSystem;
+
+// The invariants of a quiescent swap system (no operation in flight): every zbud
+// handle belongs to an entry, entries hold only the tree's reference, every page frame
+// in use is a pool or swap cache page, one zswap tree per type swapped on.
+// "" or an "[invariant]" message.
+std::string quiescent_invariants(SwapSystem& sys);
+
 RunResult run_zbud_diff(const Program& program);
 RunResult run_zswap_diff(const Program& program);
 RunResult run_program(const Program& program);  // by layer

@@ -18,11 +18,12 @@ struct ArgSpec {
 struct OpSpec {
   const char* name;
   Layer layer;
+  int since;
   ArgSpec args[4];
 };
 
 constexpr OpSpec kSpecs[] = {
-#define HARNESS_OP_SPEC(name, layer, a0, a1, a2, a3) {#name, Layer::layer, {a0, a1, a2, a3}},
+#define HARNESS_OP_SPEC(name, layer, since, a0, a1, a2, a3) {#name, Layer::layer, since, {a0, a1, a2, a3}},
     HARNESS_OPS(HARNESS_OP_SPEC)
 #undef HARNESS_OP_SPEC
 };
@@ -36,7 +37,7 @@ static_assert(kSpecs[static_cast<int>(OpCode::store)].args[2].range == kPageKind
 std::vector<OpInfo> make_infos() {
   std::vector<OpInfo> infos;
   for (const OpSpec& s : kSpecs) {
-    OpInfo info{s.name, s.layer, {}, {}};
+    OpInfo info{s.name, s.layer, s.since, {}, {}};
     for (int i = 0; i < 4; i++) {
       info.arg_name[i] = s.args[i].name;
       info.arg_range[i] = s.args[i].range;
@@ -51,22 +52,48 @@ const std::vector<OpInfo>& infos() {
   return all;
 }
 
-// The opcodes of a layer, in list order: a record's opcode byte indexes this.
-const std::vector<OpCode>& layer_ops(Layer layer) {
-  static const std::vector<OpCode> by_layer[2] = {
-      [] {
-        std::vector<OpCode> v;
-        for (std::size_t i = 0; i < kOpCount; i++)
-          if (kSpecs[i].layer == Layer::zbud) v.push_back(static_cast<OpCode>(i));
-        return v;
-      }(),
-      [] {
-        std::vector<OpCode> v;
-        for (std::size_t i = 0; i < kOpCount; i++)
-          if (kSpecs[i].layer == Layer::zswap) v.push_back(static_cast<OpCode>(i));
-        return v;
-      }()};
-  return by_layer[static_cast<int>(layer)];
+// The opcodes of a layer in a format version, in list order: a record's opcode byte
+// indexes this.
+const std::vector<OpCode>& layer_ops(Layer layer, int version) {
+  static const auto make = [](Layer l, int v) {
+    std::vector<OpCode> ops;
+    for (std::size_t i = 0; i < kOpCount; i++)
+      if (kSpecs[i].layer == l && kSpecs[i].since <= v) ops.push_back(static_cast<OpCode>(i));
+    return ops;
+  };
+  static const std::vector<OpCode> table[2][2] = {{make(Layer::zbud, 1), make(Layer::zbud, 2)},
+                                                  {make(Layer::zswap, 1), make(Layer::zswap, 2)}};
+  return table[static_cast<int>(layer)][version - 1];
+}
+
+// Decodes one version-1 record (padded) into op.
+Op decode_record(std::vector<std::uint8_t> rec, Layer layer, int version) {
+  rec.resize(kOpRecordSize, 0);
+  const std::vector<OpCode>& codes = layer_ops(layer, version);
+  Op op{codes[rec[0] % codes.size()], {}};
+  const OpInfo& info = op_info(op.code);
+  for (int a = 0; a < 4; a++) {
+    unsigned range = info.arg_range[a];
+    // Race programs narrow the key space so that threads meet on the same slots.
+    if (version == kRaceFormatVersion && range == kTypeRange && std::string(info.arg_name[a]) == "type")
+      range = kRaceTypes;
+    if (version == kRaceFormatVersion && range == kOffsetRange) range = kRaceOffsets;
+    const unsigned raw = rec[1 + 2 * a] | (rec[2 + 2 * a] << 8);
+    op.arg[a] = static_cast<std::uint16_t>(range ? raw % range : 0);
+  }
+  return op;
+}
+
+void encode_record(const Op& op, Layer layer, int version, std::vector<std::uint8_t>* out) {
+  const std::vector<OpCode>& codes = layer_ops(layer, version);
+  std::uint8_t index = 0;
+  while (index < codes.size() && codes[index] != op.code) index++;
+  HARNESS_CHECK(index < codes.size());  // an op of another layer or a later version
+  out->push_back(index);
+  for (std::uint16_t v : op.arg) {
+    out->push_back(static_cast<std::uint8_t>(v & 0xff));
+    out->push_back(static_cast<std::uint8_t>(v >> 8));
+  }
 }
 
 const char* const kEvictModeNames[] = {
@@ -78,9 +105,11 @@ const char* const kEvictModeNames[] = {
 }  // namespace
 
 bool Program::operator==(const Program& o) const {
-  if (layer != o.layer || version != o.version || ops.size() != o.ops.size()) return false;
+  if (layer != o.layer || version != o.version || threads != o.threads || schedule != o.schedule ||
+      ops.size() != o.ops.size())
+    return false;
   for (std::size_t i = 0; i < ops.size(); i++) {
-    if (ops[i].code != o.ops[i].code) return false;
+    if (ops[i].code != o.ops[i].code || ops[i].thread != o.ops[i].thread) return false;
     for (int a = 0; a < 4; a++)
       if (ops[i].arg[a] != o.ops[i].arg[a]) return false;
   }
@@ -98,37 +127,40 @@ Program decode(const std::uint8_t* data, std::size_t size, Layer layer) {
   FuzzedDataProvider fdp(data, size);
   Program p;
   p.layer = layer;
+  const std::vector<std::uint8_t> version = fdp.ConsumeBytes<std::uint8_t>(1);
   // Other version values are reserved; until a version claims one, it reads as 1.
-  (void)fdp.ConsumeBytes<std::uint8_t>(1);
-  p.version = kFormatVersion;
-  const std::vector<OpCode>& codes = layer_ops(layer);
-  while (fdp.remaining_bytes() > 0 && p.ops.size() < kMaxOps) {
-    std::vector<std::uint8_t> rec = fdp.ConsumeBytes<std::uint8_t>(kOpRecordSize);
-    rec.resize(kOpRecordSize, 0);
-    Op op{codes[rec[0] % codes.size()], {}};
-    const OpInfo& info = op_info(op.code);
-    for (int a = 0; a < 4; a++) {
-      const unsigned raw = rec[1 + 2 * a] | (rec[2 + 2 * a] << 8);
-      op.arg[a] = static_cast<std::uint16_t>(info.arg_range[a] ? raw % info.arg_range[a] : 0);
+  if (layer == Layer::zswap && !version.empty() && version[0] == kRaceFormatVersion) {
+    p.version = kRaceFormatVersion;
+    const std::vector<std::uint8_t> header = fdp.ConsumeBytes<std::uint8_t>(2);
+    p.threads = 2 + (header.size() > 0 ? header[0] % 3 : 0);
+    const std::size_t n = header.size() > 1 ? header[1] % (kMaxRaceOps + 1) : 0;
+    for (std::size_t i = 0; i < n && fdp.remaining_bytes() > 0; i++) {
+      std::vector<std::uint8_t> rec = fdp.ConsumeBytes<std::uint8_t>(kOpRecordSize + 1);
+      rec.resize(kOpRecordSize + 1, 0);
+      Op op = decode_record(std::vector<std::uint8_t>(rec.begin() + 1, rec.end()), layer, p.version);
+      op.thread = static_cast<std::uint8_t>(rec[0] % (p.threads + 1));
+      p.ops.push_back(op);
     }
-    p.ops.push_back(op);
+    while (fdp.remaining_bytes() > 0) p.schedule.push_back(fdp.ConsumeIntegral<std::uint8_t>());
+    return p;
   }
+  p.version = kFormatVersion;
+  while (fdp.remaining_bytes() > 0 && p.ops.size() < kMaxOps)
+    p.ops.push_back(decode_record(fdp.ConsumeBytes<std::uint8_t>(kOpRecordSize), layer, p.version));
   return p;
 }
 
 std::vector<std::uint8_t> encode(const Program& p) {
   std::vector<std::uint8_t> out{p.version};
-  const std::vector<OpCode>& codes = layer_ops(p.layer);
-  for (const Op& op : p.ops) {
-    std::uint8_t index = 0;
-    while (index < codes.size() && codes[index] != op.code) index++;
-    HARNESS_CHECK(index < codes.size());  // an op of another layer
-    out.push_back(index);
-    for (std::uint16_t v : op.arg) {
-      out.push_back(static_cast<std::uint8_t>(v & 0xff));
-      out.push_back(static_cast<std::uint8_t>(v >> 8));
-    }
+  if (p.version == kRaceFormatVersion) {
+    out.push_back(static_cast<std::uint8_t>(p.threads - 2));
+    out.push_back(static_cast<std::uint8_t>(p.ops.size()));
   }
+  for (const Op& op : p.ops) {
+    if (p.version == kRaceFormatVersion) out.push_back(op.thread);
+    encode_record(op, p.layer, p.version, &out);
+  }
+  out.insert(out.end(), p.schedule.rbegin(), p.schedule.rend());
   return out;
 }
 
@@ -151,15 +183,21 @@ std::string format_op(const Op& op) {
 
 std::string format_program(const Program& p) {
   std::string s;
-  for (std::size_t i = 0; i < p.ops.size(); i++)
-    s += "  #" + std::to_string(i) + " " + format_op(p.ops[i]) + "\n";
+  if (p.version == kRaceFormatVersion)
+    s += "  version 2: " + std::to_string(p.threads) + " threads, " + std::to_string(p.schedule.size()) +
+         " scheduling choices\n";
+  for (std::size_t i = 0; i < p.ops.size(); i++) {
+    s += "  #" + std::to_string(i) + " ";
+    if (p.version == kRaceFormatVersion) s += (p.ops[i].thread ? "T" + std::to_string(p.ops[i].thread) : "prefix") + " ";
+    s += format_op(p.ops[i]) + "\n";
+  }
   return s;
 }
 
 std::string describe_ops() {
   std::string s;
   for (const OpInfo& info : infos()) {
-    s += std::string("  ") + layer_name(info.layer) + "  " + info.name + "(";
+    s += std::string("  ") + layer_name(info.layer) + " v" + std::to_string(info.since) + "+  " + info.name + "(";
     for (int a = 0; a < 4 && info.arg_name[a]; a++)
       s += std::string(a ? ", " : "") + info.arg_name[a] + " < " + std::to_string(info.arg_range[a]);
     s += ")\n";

@@ -1,13 +1,19 @@
 // The operation language: every operation the harness can run, defined once.
 //
-// HARNESS_OPS(X) lists X(name, layer, arg0, arg1, arg2, arg3), each arg an
-// ARG(name, range): the decoder reduces the raw value modulo range (0: unused). The
-// list drives decoding, encoding, printing, the drivers' dispatch and --help.
+// HARNESS_OPS(X) lists X(name, layer, since, arg0, arg1, arg2, arg3): since is the
+// first format version with the operation, each arg an ARG(name, range): the decoder
+// reduces the raw value modulo range (0: unused). The list drives decoding, encoding,
+// printing, the drivers' dispatch and --help.
 //
-// The byte format (version 1): byte 0 is the format version; then one 9-byte record
+// Byte format, version 1 (sequential): byte 0 is the version; then one 9-byte record
 // per operation: an opcode byte (reduced modulo the number of operations of the
-// target's layer) and four little-endian 16-bit arguments. A short last record is
-// padded with zeros, so every byte string is a valid program.
+// layer in that version) and four little-endian 16-bit arguments.
+// Version 2 (concurrent, zswap layer): byte 0 = 2; byte 1: threads - 2 (mod 3, so 2-4
+// threads); byte 2: the operation count n (mod kMaxRaceOps + 1); n 10-byte records,
+// each a thread byte (mod threads + 1; 0 = the sequential prefix) and a version-1
+// record; every byte after them is a scheduling choice, consumed from the end
+// backwards. Race programs use types mod 2 and offsets mod 8, so threads meet.
+// Short records are padded with zeros, so every byte string is a valid program.
 #pragma once
 
 #include <cstddef>
@@ -26,28 +32,29 @@ inline constexpr unsigned kSeedRange = 65536;
 
 // clang-format off
 #define HARNESS_OPS(X) \
-  X(zbud_alloc,       zbud,  ARG(size, kSizeRange),   ARG(fill, 256),        NOARG,                  NOARG) \
-  X(zbud_free,        zbud,  ARG(obj, kObjRange),     NOARG,                 NOARG,                  NOARG) \
-  X(zbud_map,         zbud,  ARG(obj, kObjRange),     NOARG,                 NOARG,                  NOARG) \
-  X(zbud_unmap,       zbud,  ARG(mapping, kObjRange), NOARG,                 NOARG,                  NOARG) \
-  X(zbud_read_mapped, zbud,  ARG(mapping, kObjRange), NOARG,                 NOARG,                  NOARG) \
-  X(zbud_reclaim,     zbud,  ARG(retries, 10),        ARG(evict, 4),         NOARG,                  NOARG) \
-  X(zbud_migrate,     zbud,  ARG(obj, kObjRange),     NOARG,                 NOARG,                  NOARG) \
-  X(zbud_fail_pages,  zbud,  ARG(n, 4),               NOARG,                 NOARG,                  NOARG) \
-  X(store,            zswap, ARG(type, kTypeRange),   ARG(offset, kOffsetRange), ARG(kind, 6),       ARG(seed, kSeedRange)) \
-  X(load,             zswap, ARG(type, kTypeRange),   ARG(offset, kOffsetRange), NOARG,              NOARG) \
-  X(invalidate,       zswap, ARG(type, kTypeRange),   ARG(offset, kOffsetRange), NOARG,              NOARG) \
-  X(swapoff,          zswap, ARG(type, kTypeRange),   NOARG,                 NOARG,                  NOARG) \
-  X(swapon,           zswap, ARG(type, kTypeRange),   NOARG,                 NOARG,                  NOARG) \
-  X(shrink,           zswap, ARG(n, 8),               NOARG,                 NOARG,                  NOARG) \
-  X(complete_io,      zswap, ARG(n, 8),               NOARG,                 NOARG,                  NOARG) \
-  X(set_pool_percent, zswap, ARG(percent, 101),       NOARG,                 NOARG,                  NOARG) \
-  X(fail_pages,       zswap, ARG(n, 4),               NOARG,                 NOARG,                  NOARG) \
-  X(fail_slab,        zswap, ARG(n, 3),               NOARG,                 NOARG,                  NOARG)
+  X(zbud_alloc,       zbud,  1, ARG(size, kSizeRange), ARG(fill, 256), NOARG, NOARG) \
+  X(zbud_free,        zbud,  1, ARG(obj, kObjRange), NOARG, NOARG, NOARG) \
+  X(zbud_map,         zbud,  1, ARG(obj, kObjRange), NOARG, NOARG, NOARG) \
+  X(zbud_unmap,       zbud,  1, ARG(mapping, kObjRange), NOARG, NOARG, NOARG) \
+  X(zbud_read_mapped, zbud,  1, ARG(mapping, kObjRange), NOARG, NOARG, NOARG) \
+  X(zbud_reclaim,     zbud,  1, ARG(retries, 10), ARG(evict, 4), NOARG, NOARG) \
+  X(zbud_migrate,     zbud,  1, ARG(obj, kObjRange), NOARG, NOARG, NOARG) \
+  X(zbud_fail_pages,  zbud,  1, ARG(n, 4), NOARG, NOARG, NOARG) \
+  X(store,            zswap, 1, ARG(type, kTypeRange), ARG(offset, kOffsetRange), ARG(kind, 6), ARG(seed, kSeedRange)) \
+  X(load,             zswap, 1, ARG(type, kTypeRange), ARG(offset, kOffsetRange), NOARG, NOARG) \
+  X(invalidate,       zswap, 1, ARG(type, kTypeRange), ARG(offset, kOffsetRange), NOARG, NOARG) \
+  X(swapoff,          zswap, 1, ARG(type, kTypeRange), NOARG, NOARG, NOARG) \
+  X(swapon,           zswap, 1, ARG(type, kTypeRange), NOARG, NOARG, NOARG) \
+  X(shrink,           zswap, 1, ARG(n, 8), NOARG, NOARG, NOARG) \
+  X(complete_io,      zswap, 1, ARG(n, 8), NOARG, NOARG, NOARG) \
+  X(set_pool_percent, zswap, 1, ARG(percent, 101), NOARG, NOARG, NOARG) \
+  X(fail_pages,       zswap, 1, ARG(n, 4), NOARG, NOARG, NOARG) \
+  X(fail_slab,        zswap, 1, ARG(n, 3), NOARG, NOARG, NOARG) \
+  X(compact,          zswap, 2, ARG(type, kTypeRange), ARG(offset, kOffsetRange), NOARG, NOARG)
 // clang-format on
 
 enum class OpCode : std::uint8_t {
-#define HARNESS_OP_ENUM(name, layer, a0, a1, a2, a3) name,
+#define HARNESS_OP_ENUM(name, layer, since, a0, a1, a2, a3) name,
   HARNESS_OPS(HARNESS_OP_ENUM)
 #undef HARNESS_OP_ENUM
 };
@@ -62,22 +69,30 @@ enum class OpCode : std::uint8_t {
 struct Op {
   OpCode code;
   std::uint16_t arg[4];
+  std::uint8_t thread = 0;  // version 2: 0 is the sequential prefix, 1.. the threads
 };
 
 inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kRaceFormatVersion = 2;
 inline constexpr std::size_t kOpRecordSize = 9;
 inline constexpr std::size_t kMaxOps = 512;  // longer inputs are cut: runs stay short
+inline constexpr std::size_t kMaxRaceOps = 48;
+inline constexpr unsigned kRaceTypes = 2;
+inline constexpr unsigned kRaceOffsets = 8;
 
 struct Program {
   Layer layer = Layer::zswap;
   std::uint8_t version = kFormatVersion;
+  int threads = 0;                      // version 2: 2-4
   std::vector<Op> ops;
+  std::vector<std::uint8_t> schedule;   // version 2: choices in the order consumed
   bool operator==(const Program&) const;
 };
 
 struct OpInfo {
   const char* name;
   Layer layer;
+  int since;
   const char* arg_name[4];  // nullptr when unused
   unsigned arg_range[4];
 };
@@ -85,7 +100,7 @@ struct OpInfo {
 const OpInfo& op_info(OpCode code);
 const char* layer_name(Layer layer);
 
-// Any bytes are a program of the given layer.
+// Any bytes are a program of the given layer (version 2 only for the zswap layer).
 Program decode(const std::uint8_t* data, std::size_t size, Layer layer);
 // The canonical bytes of a program: decode(encode(p)) == p.
 std::vector<std::uint8_t> encode(const Program& p);

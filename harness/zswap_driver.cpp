@@ -106,6 +106,10 @@ std::string ZswapDiff::step(const Op& op, std::string* outcome) {
       want = model_.swapon(type);
       got = swapon(&impl_.swap, type);
       break;
+    case OpCode::compact:
+      want = model_.compact(type, offset);
+      got = swap_compact(&impl_.swap, type, offset);
+      break;
     case OpCode::shrink:
       want = static_cast<int>(model_.shrink(op.arg[0]));
       got = static_cast<int>(zswap_shrink(&impl_.zs, op.arg[0]));
@@ -139,29 +143,41 @@ std::string ZswapDiff::check_state() {
   const swap_stats sw = swap_get_stats(&impl_.swap);
   const std::string diff = stats_mismatch(model_.stats(), zs, sw);
   if (!diff.empty()) return "[divergence] counters: " + diff;
-  int types_on = 0;
   for (unsigned t = 0; t < MAX_SWAPFILES; t++) {
     const std::uint64_t entries = zswap_entry_count(&impl_.zs, t);
     if (model_.entries(t) != entries)
       return mismatch(("entries of type " + std::to_string(t)).c_str(),
                       static_cast<long>(model_.entries(t)), static_cast<long>(entries));
-    types_on += model_.is_on(t);
-    // Each entry owns exactly one zbud handle; a handle without one leaked.
-    if (zbud_pool* pool = zswap_pool_of(&impl_.zs, t); pool && zbud_live_handles(pool) != entries)
-      return "[invariant] type " + std::to_string(t) + ": " + std::to_string(zbud_live_handles(pool)) +
-             " zbud handles live for " + std::to_string(entries) + " entries";
   }
-  if (static_cast<std::uint64_t>(impl_.pages.pages_in_use()) != zs.pool_pages + sw.swap_cache_pages)
-    return "[invariant] " + std::to_string(impl_.pages.pages_in_use()) + " page frames in use, but " +
-           std::to_string(zs.pool_pages) + " pool pages + " + std::to_string(sw.swap_cache_pages) +
-           " swap cache pages";
-  if (impl_.zs.live_trees.load() != types_on)
-    return "[invariant] " + std::to_string(impl_.zs.live_trees.load()) + " zswap trees allocated for " +
-           std::to_string(types_on) + " types swapped on";
-  return "";
+  return quiescent_invariants(impl_);
 }
 
 }  // namespace
+
+std::string quiescent_invariants(SwapSystem& sys) {
+  int types_on = 0;
+  for (unsigned t = 0; t < MAX_SWAPFILES; t++) {
+    const std::uint64_t entries = zswap_entry_count(&sys.zs, t);
+    types_on += zswap_pool_of(&sys.zs, t) != nullptr;
+    // Each entry owns exactly one zbud handle; a handle without one leaked.
+    if (zbud_pool* pool = zswap_pool_of(&sys.zs, t); pool && zbud_live_handles(pool) != entries)
+      return "[invariant] type " + std::to_string(t) + ": " + std::to_string(zbud_live_handles(pool)) +
+             " zbud handles live for " + std::to_string(entries) + " entries";
+    if (const std::uint64_t busy = zswap_entries_in_use(&sys.zs, t))
+      return "[invariant] type " + std::to_string(t) + ": " + std::to_string(busy) +
+             " entries still referenced beyond the tree's reference";
+  }
+  const zswap_stats zs = zswap_get_stats(&sys.zs);
+  const swap_stats sw = swap_get_stats(&sys.swap);
+  if (static_cast<std::uint64_t>(sys.pages.pages_in_use()) != zs.pool_pages + sw.swap_cache_pages)
+    return "[invariant] " + std::to_string(sys.pages.pages_in_use()) + " page frames in use, but " +
+           std::to_string(zs.pool_pages) + " pool pages + " + std::to_string(sw.swap_cache_pages) +
+           " swap cache pages";
+  if (sys.zs.live_trees.load() != types_on)
+    return "[invariant] " + std::to_string(sys.zs.live_trees.load()) + " zswap trees allocated for " +
+           std::to_string(types_on) + " types swapped on";
+  return "";
+}
 
 RunResult run_zswap_diff(const Program& program) {
   RunResult result;

@@ -348,6 +348,13 @@ int swap_invalidate(swap_layer* sl, unsigned type, pgoff_t offset) {
   return 0;
 }
 
+int swap_compact(swap_layer* sl, unsigned type, pgoff_t offset) {
+  if (int err = get_swap_slot(sl, type, offset)) return err;
+  const int ret = zswap_compact_entry(sl->zs, type, offset);
+  put_swap_device(sl, type);
+  return ret;
+}
+
 unsigned swap_complete_io(swap_layer* sl, unsigned n) {
   unsigned done = 0;
   while (done < n && complete_one(sl)) done++;

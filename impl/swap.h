@@ -117,6 +117,9 @@ int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* page
               load_source* source);
 // Frees the slot. -ENODEV type off; -EINVAL offset out of range.
 int swap_invalidate(swap_layer* sl, unsigned type, pgoff_t offset);
+// Compacts the zswap page holding the slot's entry (zswap_compact_entry). -ENODEV
+// type off; -EINVAL offset out of range; else zswap's result.
+int swap_compact(swap_layer* sl, unsigned type, pgoff_t offset);
 // Completes up to n submitted writes, oldest first; returns how many completed.
 unsigned swap_complete_io(swap_layer* sl, unsigned n);
 swap_stats swap_get_stats(const swap_layer* sl);

@@ -35,6 +35,16 @@ constexpr std::uint64_t swp_entry(unsigned type, pgoff_t offset) {
 constexpr unsigned swp_type(std::uint64_t e) { return static_cast<unsigned>(e >> SWP_TYPE_SHIFT); }
 constexpr pgoff_t swp_offset(std::uint64_t e) { return e & ((std::uint64_t{1} << SWP_TYPE_SHIFT) - 1); }
 
+// The header word is read by writeback while a store may still be writing it (the
+// store allocates, and so exposes, the buddy first): relaxed atomic accesses.
+std::uint64_t read_header(void* zhdr) {
+  return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(zhdr)).load(std::memory_order_relaxed);
+}
+
+void write_header(void* zhdr, std::uint64_t swpentry) {
+  std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(zhdr)).store(swpentry, std::memory_order_relaxed);
+}
+
 void bump(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
 // --- tree operations; all with tree->lock held ---
@@ -162,13 +172,18 @@ int zswap_writeback_entry(zbud_pool* pool, unsigned long handle) {
     zbud_unmap(pool, handle);
   }
   sched::point("zswap_writeback_entry: header read");
-  std::uint64_t swpentry;
-  std::memcpy(&swpentry, zhdr, sizeof swpentry);
+  const std::uint64_t swpentry = read_header(zhdr);
   const unsigned type = swp_type(swpentry);
   const pgoff_t offset = swp_offset(swpentry);
-  ZSWAP_BUG_ON(type != tree->type || offset >= tree->slots.size());
   const bool unmap_early = mutants::is(Mutant::writeback_unmap_early);
-  if (unmap_early) {
+  const bool pinned = !mutants::is(Mutant::writeback_map_unprotected);
+  // A store allocates the buddy (and so puts it on the LRU) before it writes the
+  // header: a header naming no slot of this tree is an entry not yet inserted.
+  if (type != tree->type || offset >= tree->slots.size()) {
+    if (pinned) zbud_unmap(pool, handle);
+    return 0;
+  }
+  if (unmap_early && pinned) {
     // Mutant writeback_unmap_early: unmap before the tree lock is taken; the
     // handle may then be freed and reused before the lookup below.
     zbud_unmap(pool, handle);
@@ -179,14 +194,12 @@ int zswap_writeback_entry(zbud_pool* pool, unsigned long handle) {
   zswap_entry* entry = zswap_rb_search(tree, offset);
   if (!entry || (!unmap_early && entry->handle != handle)) {
     // Entry was invalidated (and maybe the offset stored again).
-    if (!unmap_early && !mutants::is(Mutant::writeback_map_unprotected))
-      zbud_unmap(pool, handle);
+    if (!unmap_early && pinned) zbud_unmap(pool, handle);
     tree->lock.unlock();
     return 0;
   }
   zswap_entry_get(entry);
-  if (!unmap_early && !mutants::is(Mutant::writeback_map_unprotected))
-    zbud_unmap(pool, handle);
+  if (!unmap_early && pinned) zbud_unmap(pool, handle);
   tree->lock.unlock();
 
   swap_page* page = nullptr;
@@ -331,9 +344,8 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
       goto freepage;
     }
     auto* buf = static_cast<unsigned char*>(zbud_map(tree->pool, handle));
-    const zswap_header zhdr{swp_entry(type, offset)};
-    std::memcpy(buf, &zhdr, sizeof zhdr);
-    std::memcpy(buf + sizeof zhdr, dst, dlen);
+    write_header(buf, swp_entry(type, offset));
+    std::memcpy(buf + sizeof(zswap_header), dst, dlen);
     zbud_unmap(tree->pool, handle);
 
     // Populate the entry.
@@ -411,6 +423,15 @@ void zswap_frontswap_invalidate_area(zswap* zs, unsigned type) {
   if (!mutants::is(Mutant::reswapon_leak)) free_tree(zs, tree);
 }
 
+int zswap_compact_entry(zswap* zs, unsigned type, pgoff_t offset) {
+  zswap_tree* tree = tree_of(zs, type);
+  if (!tree) return -ENOENT;
+  // The tree lock keeps the entry, and so its handle, alive during the move.
+  SpinGuard guard(tree->lock);
+  zswap_entry* entry = zswap_rb_search(tree, offset);
+  return entry ? zbud_migrate_page(tree->pool, entry->handle) : -ENOENT;
+}
+
 unsigned zswap_shrink(zswap* zs, unsigned nr) {
   unsigned freed = 0;
   while (freed < nr) {
@@ -465,6 +486,15 @@ std::uint64_t zswap_entry_count(zswap* zs, unsigned type) {
   if (!tree) return 0;
   SpinGuard guard(tree->lock);
   return tree->nr_entries;
+}
+
+std::uint64_t zswap_entries_in_use(zswap* zs, unsigned type) {
+  zswap_tree* tree = tree_of(zs, type);
+  if (!tree) return 0;
+  SpinGuard guard(tree->lock);
+  std::uint64_t n = 0;
+  for (zswap_entry* e : tree->slots) n += e && e->refcount != 1;
+  return n;
 }
 
 unsigned zswap_corrupt_entry(zswap* zs, unsigned type, pgoff_t offset, unsigned pos, unsigned len,

@@ -99,6 +99,11 @@ void zswap_frontswap_invalidate_area(zswap* zs, unsigned type);
 // Creates the tree and pool of a type (swapon). -ENOMEM when allocation fails.
 int zswap_frontswap_init(zswap* zs, unsigned type, pgoff_t nslots);
 
+// Compaction: migrates the zbud page holding the entry at offset to a new frame
+// (zbud_migrate_page). -ENOENT no entry; -EBUSY a buddy is mapped or under reclaim;
+// -ENOMEM no page.
+int zswap_compact_entry(zswap* zs, unsigned type, pgoff_t offset);
+
 // The shrinker: writes back up to nr pages, pool by pool (largest pool first),
 // stopping when the swap layer has its maximum of writeback I/O outstanding.
 // Returns the number of page frames freed.
@@ -111,6 +116,8 @@ std::uint64_t zswap_total_pool_pages(const zswap* zs);
 // the buddy bytes (header + compressed data) of the entry at offset.
 zbud_pool* zswap_pool_of(zswap* zs, unsigned type);
 std::uint64_t zswap_entry_count(zswap* zs, unsigned type);
+// Entries whose reference count is not just the tree's: none at a quiescent point.
+std::uint64_t zswap_entries_in_use(zswap* zs, unsigned type);
 // Overwrites compressed bytes [pos, pos + len) of the entry (clipped to its length)
 // with byte: what a bit flip in RAM or a buggy compressor would leave. Returns the
 // entry's compressed length, or 0 when there is no entry.

@@ -184,6 +184,15 @@ int SwapRef::invalidate(unsigned type, std::uint64_t offset) {
   return 0;
 }
 
+int SwapRef::compact(unsigned type, std::uint64_t offset) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (type >= kSwapTypes || !types_[type].on) return -ENODEV;
+  if (offset >= config_.slots_per_type) return -EINVAL;
+  const Type& t = types_[type];
+  auto it = t.entries.find(offset);
+  return it == t.entries.end() ? -ENOENT : types_[type].pool->migrate(it->second.handle);
+}
+
 unsigned SwapRef::shrink(unsigned nr) {
   std::lock_guard<std::mutex> lock(mutex_);
   unsigned freed = 0;

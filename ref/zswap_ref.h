@@ -56,6 +56,7 @@ class SwapRef {
   int store(unsigned type, std::uint64_t offset, const Page& page);
   int load(unsigned type, std::uint64_t offset, Page* out, Source* source);
   int invalidate(unsigned type, std::uint64_t offset);
+  int compact(unsigned type, std::uint64_t offset);
   unsigned shrink(unsigned nr);
   unsigned complete_io(unsigned n);
   void set_max_pool_percent(unsigned percent);

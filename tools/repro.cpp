@@ -1,6 +1,7 @@
 // repro: reproduces a crash file or regression of a differential fuzz target. Prints
 // the decoded program, reruns it, and shows the first divergence with the trace.
 // Exits 1 when the run fails, 2 on bad usage or an unreadable/empty file.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -12,21 +13,31 @@
 
 #include "driver.h"
 #include "mutants.h"
+#include "race.h"
 
 namespace {
 
 struct Target {
   const char* name;
   Layer layer;
+  bool race;  // run under the scheduler (zswap_race)
 };
-constexpr Target kTargets[] = {{"zbud_diff", Layer::zbud}, {"zswap_diff", Layer::zswap}};
+constexpr Target kTargets[] = {
+    {"zbud_diff", Layer::zbud, false}, {"zswap_diff", Layer::zswap, false}, {"zswap_race", Layer::zswap, true}};
+
+struct Options {
+  std::optional<Target> target;
+  std::string strategy;  // zswap_race: "random:SEED" or "pct:SEED:DEPTH" instead of the input's choices
+  std::string timeline;  // zswap_race: write the timeline as HTML here
+};
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: repro [--target NAME] FILE...\n"
-               "  Reruns each file through its differential target and prints the program,\n"
-               "  the outcome of every operation and the first divergence.\n"
-               "  The target is --target, or a path component naming one (corpus/<target>/...).\n"
+               "usage: repro [--target NAME] [--strategy random:SEED|pct:SEED:DEPTH] [--timeline OUT.html] FILE...\n"
+               "  Reruns each file through its target and prints the program, the outcome of every\n"
+               "  operation and the first divergence (zswap_race: with the per-thread timeline;\n"
+               "  --timeline also writes it as an HTML page). The target is --target, or a path\n"
+               "  component naming one (corpus/<target>/...).\n"
                "  targets:");
   for (const Target& t : kTargets) std::fprintf(out, " %s", t.name);
   std::fprintf(out, "\n  (decoder_total, decompress_corrupt: run build/asan/fuzz/<target>_replay FILE)\n"
@@ -48,7 +59,8 @@ std::optional<Target> target_from_path(const std::filesystem::path& path) {
 }
 
 // 0 pass, 1 divergence, 2 unusable input.
-int reproduce(const std::string& file, std::optional<Target> forced) {
+int reproduce(const std::string& file, const Options& options) {
+  const std::optional<Target>& forced = options.target;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "error: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
@@ -65,16 +77,36 @@ int reproduce(const std::string& file, std::optional<Target> forced) {
     return 2;
   }
   const Program program = decode(bytes.data(), bytes.size(), target->layer);
+  const bool reserved = bytes[0] != kFormatVersion && bytes[0] != program.version;
   std::printf("%s: %zu bytes, format version %u%s, %zu ops, target %s, mutant %s\n", file.c_str(),
-              bytes.size(), bytes[0], bytes[0] == kFormatVersion ? "" : " (reserved value, read as 1)",
+              bytes.size(), program.version, reserved ? " (first byte is a reserved value, read as 1)" : "",
               program.ops.size(), target->name, mutants::name(mutants::active));
   const std::size_t tail = (bytes.size() - 1) % kOpRecordSize;
-  if (tail != 0)
+  if (program.version == kFormatVersion && tail != 0)
     std::printf("note: the last record has %zu of %zu bytes (truncated file?); padded with zeros\n", tail,
                 kOpRecordSize);
-  if ((bytes.size() - 1 + kOpRecordSize - 1) / kOpRecordSize > kMaxOps)
+  if (program.version == kFormatVersion && (bytes.size() - 1 + kOpRecordSize - 1) / kOpRecordSize > kMaxOps)
     std::printf("note: only the first %zu operations are run\n", kMaxOps);
+  std::printf("decoded program:\n%s", format_program(program).c_str());
   std::fflush(stdout);  // the program is out before impl can crash
+  if (target->race) {
+    std::unique_ptr<Strategy> strategy =
+        options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
+    if (!strategy) {
+      std::fprintf(stderr, "error: bad --strategy '%s' (random:SEED or pct:SEED:DEPTH)\n", options.strategy.c_str());
+      return 2;
+    }
+    const RaceResult result = run_zswap_race(program, *strategy);
+    std::printf("%s", format_race_report(program, result, file).c_str());
+    if (!options.timeline.empty()) {
+      std::ofstream(options.timeline) << format_timeline_html(program, result, file);
+      std::printf("timeline written to %s\n", options.timeline.c_str());
+    }
+    std::printf("%s\n", result.divergence ? "FAIL" : "PASS: no deadlock, invariants hold, every slot linearizable");
+    std::fflush(stdout);
+    if (result.stuck) std::_Exit(1);  // threads are parked inside the system
+    return result.divergence ? 1 : 0;
+  }
   const RunResult result = run_program(program);
   std::printf("%s", format_report(program, result, target->name, file).c_str());
   std::printf("%s\n", result.divergence ? "FAIL" : "PASS: ref and impl agree on every operation");
@@ -84,7 +116,7 @@ int reproduce(const std::string& file, std::optional<Target> forced) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<Target> forced;
+  Options options;
   std::vector<std::string> files;
   for (int i = 1; i < argc; i++) {
     const std::string arg = argv[i];
@@ -92,8 +124,12 @@ int main(int argc, char** argv) {
       usage(stdout);
       return 0;
     }
+    if ((arg == "--strategy" || arg == "--timeline") && i + 1 < argc) {
+      (arg == "--strategy" ? options.strategy : options.timeline) = argv[++i];
+      continue;
+    }
     if (arg == "--target") {
-      if (i + 1 >= argc || !(forced = find_target(argv[++i]))) {
+      if (i + 1 >= argc || !(options.target = find_target(argv[++i]))) {
         std::fprintf(stderr, "error: --target needs one of the targets below\n");
         usage(stderr);
         return 2;
@@ -107,6 +143,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   int status = 0;
-  for (const std::string& f : files) status = std::max(status, reproduce(f, forced));
+  for (const std::string& f : files) status = std::max(status, reproduce(f, options));
   return status;
 }

@@ -1,0 +1,20 @@
+// zswap_race: 2-4 threads of swap operations (plus writeback, I/O completion and
+// compaction racing through them) under the deterministic scheduler, the interleaving
+// taken from the input. Oracle: no deadlock, the quiescent invariants, per-slot
+// linearizability of the swap content; ASan/UBSan/LSan.
+#include <cstdio>
+#include <cstdlib>
+
+#include "fuzz_target.h"
+#include "race.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const Program program = decode(data, size, Layer::zswap);
+  const std::unique_ptr<Strategy> strategy = program_strategy(program);
+  const RaceResult result = run_zswap_race(program, *strategy);
+  if (!result.divergence) return 0;
+  std::fputs(format_race_report(program, result, g_fuzz_input_path).c_str(), stderr);
+  std::fflush(stderr);
+  if (g_exit_on_finding) std::_Exit(1);
+  std::abort();
+}

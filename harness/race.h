@@ -1,0 +1,35 @@
+// Concurrent runs: a version-2 program's prefix runs alone, then its threads run under
+// the deterministic scheduler. Oracle (DESIGN.md's concurrent contract): no deadlock,
+// the quiescent invariants, and per (type, offset) linearizability of the swap
+// content, including a final load of every key after all I/O completed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver.h"
+#include "scheduler.h"
+#include "strategy.h"
+
+struct RaceResult {
+  std::optional<Divergence> divergence;
+  std::vector<std::string> outcomes;  // per operation
+  std::vector<TraceEvent> trace;
+  std::string strategy;                 // how to replay the interleaving
+  std::vector<int> flagged_ops;         // operations the verdict points at
+  bool stuck = false;  // threads were left parked: exit without tearing the system down
+};
+
+RaceResult run_zswap_race(const Program& program, Strategy& strategy);
+// The strategy a program's own schedule bytes describe.
+std::unique_ptr<Strategy> program_strategy(const Program& program);
+
+// A per-thread timeline: one column per thread, one row per event, the flagged
+// operations marked. max_rows bounds the text (the middle is elided).
+std::string format_timeline(const Program& program, const RaceResult& result, std::size_t max_rows);
+// The same as a self-contained HTML page.
+std::string format_timeline_html(const Program& program, const RaceResult& result,
+                                 const std::string& title);
+// The whole failure report: first line, program, timeline, replay command.
+std::string format_race_report(const Program& program, const RaceResult& result, const std::string& input_path);

@@ -1,0 +1,211 @@
+#include "scheduler.h"
+
+#include <thread>
+
+#include "check.h"
+
+namespace {
+
+Scheduler* g_scheduler = nullptr;  // the one running, if any
+thread_local int t_thread = 0;     // this OS thread's logical id; 0: not scheduled
+
+TraceEvent::Kind kind_of(sched::Event e) {
+  switch (e) {
+    case sched::Event::acquire: return TraceEvent::Kind::acquire;
+    case sched::Event::contended: return TraceEvent::Kind::contended;
+    case sched::Event::acquired: return TraceEvent::Kind::acquired;
+    case sched::Event::release: return TraceEvent::Kind::release;
+    case sched::Event::point: return TraceEvent::Kind::point;
+    case sched::Event::wait: return TraceEvent::Kind::wait;
+  }
+  return TraceEvent::Kind::point;
+}
+
+}  // namespace
+
+const char* trace_kind_name(TraceEvent::Kind kind) {
+  static const char* const names[] = {"begin", "end", "lock", "blocked", "locked", "unlock", "point", "wait"};
+  return names[static_cast<int>(kind)];
+}
+
+Scheduler::Scheduler(Strategy& strategy, std::uint64_t max_steps)
+    : strategy_(strategy), max_steps_(max_steps) {}
+
+Scheduler::~Scheduler() {
+  if (g_scheduler == this) {
+    sched::hook.store(nullptr);
+    g_scheduler = nullptr;
+  }
+}
+
+void Scheduler::hook(sched::Event event, const void* object, const char* name) {
+  if (t_thread == 0 || !g_scheduler) return;  // the main thread runs unscheduled
+  g_scheduler->on_event(t_thread, event, object, name);
+}
+
+std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, const std::string& what) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread < static_cast<int>(threads_.size())) threads_[thread].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
+  trace_.push_back(TraceEvent{step_, thread, kind, nullptr, what, op_index});
+  return step_++;
+}
+
+std::vector<int> Scheduler::runnable(int self) const {
+  std::vector<int> out;
+  auto ok = [this](int t) {
+    const ThreadState& s = threads_[t];
+    if (s.finished || s.blocked_on) return false;
+    // A waiting thread needs another thread to have done something since.
+    return !s.waiting || (last_progress_thread_ != t && last_progress_step_ > s.wait_since);
+  };
+  if (self > 0 && ok(self)) out.push_back(self);
+  for (int t = 1; t < static_cast<int>(threads_.size()); t++)
+    if (t != self && ok(t)) out.push_back(t);
+  return out;
+}
+
+void Scheduler::describe_deadlock() {
+  std::string r;
+  for (int t = 1; t < static_cast<int>(threads_.size()); t++) {
+    const ThreadState& s = threads_[t];
+    if (s.finished) continue;
+    if (!r.empty()) r += "; ";
+    r += "thread " + std::to_string(t);
+    if (s.blocked_on) {
+      r += " waits for " + lock_names_[s.blocked_on];
+      auto it = owner_.find(s.blocked_on);
+      if (it == owner_.end()) {
+        r += " (no holder)";
+      } else {
+        r += " held by thread " + std::to_string(it->second);
+        if (threads_[it->second].finished) r += " (finished: it never unlocked)";
+      }
+    } else {
+      r += " waits for a condition no other thread can establish";
+    }
+  }
+  deadlock_report_ = r;
+}
+
+void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
+  if (stopped_) {
+    turn_.wait(lock, [] { return false; });  // parked for good
+  }
+  const std::vector<int> candidates = runnable(self);
+  int next;
+  if (candidates.empty()) {
+    describe_deadlock();
+    stopped_ = true;
+    next = 0;  // wake the main thread to report
+  } else if (step_ >= max_steps_) {
+    stopped_ = true;
+    next = 0;
+  } else {
+    next = candidates.size() == 1 ? candidates[0] : strategy_.choose(candidates, step_);
+  }
+  current_ = next;
+  turn_.notify_all();
+  // The main thread (0) waits in run(); a finished thread just leaves.
+  if (self == next || self == 0 || threads_[self].finished) return;
+  turn_.wait(lock, [&] { return current_ == self && !stopped_; });
+}
+
+void Scheduler::on_event(int self, sched::Event event, const void* object, const char* name) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ThreadState& s = threads_[self];
+  trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index});
+  step_++;
+  if (object && name) lock_names_[object] = name;
+  if (event != sched::Event::wait && event != sched::Event::contended) {
+    last_progress_step_ = step_;
+    last_progress_thread_ = self;
+  }
+  switch (event) {
+    case sched::Event::acquired:
+      owner_[object] = self;
+      s.blocked_on = nullptr;
+      return;  // holding the lock now: keep running to the next point
+    case sched::Event::contended:
+      s.blocked_on = object;
+      break;
+    case sched::Event::release:
+      owner_.erase(object);
+      for (ThreadState& other : threads_)
+        if (other.blocked_on == object) other.blocked_on = nullptr;
+      break;
+    case sched::Event::wait:
+      s.waiting = true;
+      s.wait_since = step_;
+      break;
+    case sched::Event::acquire:
+    case sched::Event::point:
+      break;
+  }
+  if (event != sched::Event::wait) s.waiting = false;
+  reschedule(lock, self);
+  s.waiting = false;
+}
+
+RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
+  HARNESS_CHECK(g_scheduler == nullptr);
+  const int n = static_cast<int>(bodies.size());
+  if (n == 0) return RunVerdict::finished;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    threads_.assign(n + 1, ThreadState{});
+    threads_[0].finished = true;
+    current_ = -1;  // nobody runs until every thread is parked
+  }
+  strategy_.start(n);
+  g_scheduler = this;
+  sched::hook.store(&Scheduler::hook);
+
+  std::vector<std::thread> workers;
+  int parked = 0;
+  std::condition_variable all_parked;
+  for (int t = 1; t <= n; t++) {
+    workers.emplace_back([this, t, &bodies, &parked, &all_parked] {
+      t_thread = t;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        parked++;
+        all_parked.notify_all();
+        turn_.wait(lock, [&] { return current_ == t && !stopped_; });
+      }
+      bodies[t - 1]();
+      std::unique_lock<std::mutex> lock(mutex_);
+      threads_[t].finished = true;
+      threads_[t].op_index = -1;
+      last_progress_step_ = ++step_;
+      last_progress_thread_ = t;
+      if (!stopped_) {
+        // Wake whoever is next (or the main thread when all are done).
+        bool any_left = false;
+        for (int u = 1; u <= static_cast<int>(threads_.size()) - 1; u++) any_left |= !threads_[u].finished;
+        if (any_left) {
+          reschedule(lock, t);
+        } else {
+          current_ = 0;
+          turn_.notify_all();
+        }
+      }
+    });
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  all_parked.wait(lock, [&] { return parked == n; });
+  reschedule(lock, 0);  // the first choice
+  turn_.wait(lock, [&] { return current_ == 0 || stopped_; });
+  const bool stuck = stopped_;
+  const RunVerdict verdict =
+      !stuck ? RunVerdict::finished : (deadlock_report_.empty() ? RunVerdict::step_limit : RunVerdict::deadlock);
+  lock.unlock();
+  for (std::thread& w : workers) {
+    if (stuck)
+      w.detach();  // parked forever; the caller reports and exits
+    else
+      w.join();
+  }
+  sched::hook.store(nullptr);
+  g_scheduler = nullptr;
+  return verdict;
+}

@@ -1,0 +1,83 @@
+// The deterministic scheduler: runs logical threads on real OS threads, one at a time,
+// handing control over only at scheduling points (impl's sched hook: every lock
+// acquire and release, and the annotated race windows). Same strategy choices, same
+// interleaving, same verdict.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "strategy.h"
+#include "sync.h"
+
+// One entry of the run's trace. thread 0 is the sequential prefix (main thread).
+struct TraceEvent {
+  enum class Kind : unsigned char { op_begin, op_end, acquire, contended, acquired, release, point, wait };
+  std::uint64_t step;
+  int thread;
+  Kind kind;
+  const void* object;   // the lock, for lock events
+  std::string name;     // the lock's name, the point's name, or the operation
+  int op_index;         // the program operation the thread is in, -1 outside
+};
+
+const char* trace_kind_name(TraceEvent::Kind kind);
+
+enum class RunVerdict { finished, deadlock, step_limit };
+
+class Scheduler {
+ public:
+  Scheduler(Strategy& strategy, std::uint64_t max_steps);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Runs bodies[i] as logical thread i + 1 until every one returns, all are stuck
+  // (deadlock; the stuck OS threads are left parked), or max_steps points pass.
+  RunVerdict run(std::vector<std::function<void()>> bodies);
+
+  // Called by thread bodies (or by the main thread for the prefix) around each
+  // program operation: records op_begin/op_end and returns the step number.
+  std::uint64_t mark(TraceEvent::Kind kind, int thread, int op_index, const std::string& what);
+
+  const std::vector<TraceEvent>& trace() const { return trace_; }
+  // "thread 2 waits for page.lock held by thread 1 (finished)" after a deadlock.
+  const std::string& deadlock_report() const { return deadlock_report_; }
+  std::uint64_t steps() const { return step_; }
+
+ private:
+  struct ThreadState {
+    bool finished = false;
+    const void* blocked_on = nullptr;  // a lock it could not take
+    bool waiting = false;              // in a wait loop; runnable after others progress
+    std::uint64_t wait_since = 0;
+    int op_index = -1;
+  };
+
+  static void hook(sched::Event event, const void* object, const char* name);
+  void on_event(int self, sched::Event event, const void* object, const char* name);
+  // Picks the next thread and, if it is not self, parks self until it is chosen.
+  void reschedule(std::unique_lock<std::mutex>& lock, int self);
+  std::vector<int> runnable(int self) const;
+  void describe_deadlock();
+
+  Strategy& strategy_;
+  const std::uint64_t max_steps_;
+  std::mutex mutex_;
+  std::condition_variable turn_;
+  int current_ = 0;
+  bool stopped_ = false;  // deadlock or step limit: nobody runs any more
+  std::uint64_t step_ = 0;
+  std::uint64_t last_progress_step_ = 0;
+  int last_progress_thread_ = 0;
+  std::vector<ThreadState> threads_;
+  std::map<const void*, int> owner_;  // lock -> thread holding it
+  std::map<const void*, std::string> lock_names_;
+  std::vector<TraceEvent> trace_;
+  std::string deadlock_report_;
+};
