@@ -114,7 +114,8 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
   std::unique_lock<std::mutex> lock(mutex_);
   ThreadState& s = threads_[self];
   trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index});
-  step_++;
+  const std::uint64_t previous_step = s.last_step;
+  s.last_step = ++step_;
   if (object && name) lock_names_[object] = name;
   if (event != sched::Event::wait && event != sched::Event::contended) {
     last_progress_step_ = step_;
@@ -134,8 +135,10 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
         if (other.blocked_on == object) other.blocked_on = nullptr;
       break;
     case sched::Event::wait:
+      // It checked its condition at or before its previous event; anything another
+      // thread did since may have made it true.
       s.waiting = true;
-      s.wait_since = step_;
+      s.wait_since = previous_step;
       break;
     case sched::Event::acquire:
     case sched::Event::point:

@@ -55,7 +55,8 @@ class Scheduler {
     bool finished = false;
     const void* blocked_on = nullptr;  // a lock it could not take
     bool waiting = false;              // in a wait loop; runnable after others progress
-    std::uint64_t wait_since = 0;
+    std::uint64_t wait_since = 0;      // the step of its last event before the wait: its check
+    std::uint64_t last_step = 0;       // the step of its latest event
     int op_index = -1;
   };
 

@@ -31,9 +31,8 @@ int get_swap_slot(swap_layer* sl, unsigned type, pgoff_t offset) {
 }
 
 void set_slot_in_use(swap_layer* sl, unsigned type, pgoff_t offset, bool in_use) {
-  swap_info& si = sl->info[type];
-  SpinGuard guard(si.lock);
-  si.in_use[offset] = in_use;
+  SpinGuard guard(sl->cache_lock);
+  sl->info[type].in_use[offset] = in_use;
 }
 
 // Takes the page out of the cache if it is still there; true if it was.
@@ -54,16 +53,22 @@ bool page_in_cache(swap_layer* sl, swap_page* page) {
   return page->in_cache;
 }
 
-// Adds a locked page to the cache unless the slot already has one.
-bool add_to_swap_cache(swap_layer* sl, swap_page* page) {
+enum class AddResult { added, exists, slot_free };
+
+// Adds a locked page to the cache unless the slot has one; with require_in_use, only
+// while the slot is in use, checked in the same critical section (swapcache_prepare),
+// so that a slot freed meanwhile cannot get a page after its invalidation.
+AddResult add_to_swap_cache(swap_layer* sl, swap_page* page, bool require_in_use) {
   SpinGuard guard(sl->cache_lock);
-  swap_page*& slot = sl->info[page->type].cache[page->offset];
-  if (slot) return false;
+  swap_info& si = sl->info[page->type];
+  if (require_in_use && !si.in_use[page->offset]) return AddResult::slot_free;
+  swap_page*& slot = si.cache[page->offset];
+  if (slot) return AddResult::exists;
   slot = page;
   page->in_cache = true;
   get_page(page);  // the cache's reference
   sl->swap_cache_pages.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  return AddResult::added;
 }
 
 swap_page* find_get_page(swap_layer* sl, unsigned type, pgoff_t offset) {
@@ -159,27 +164,29 @@ swapcache_result get_swap_cache_page(swap_layer* sl, unsigned type, pgoff_t offs
     *pagep = found;
     return swapcache_result::EXIST;
   }
-  // The slot may have been freed since the caller saw it (swapcache_prepare).
+  // The slot may have been freed since the caller saw it: checked when adding.
   {
-    swap_info& si = sl->info[type];
-    SpinGuard guard(si.lock);
-    if (!si.in_use[offset]) return swapcache_result::FAIL;
+    SpinGuard guard(sl->cache_lock);
+    if (!sl->info[type].in_use[offset]) return swapcache_result::FAIL;
   }
   swap_page* page = new_swap_page(sl, type, offset);
   if (!page) return swapcache_result::FAIL;
   page->lock.lock();
-  if (!add_to_swap_cache(sl, page)) {
+  const AddResult added = add_to_swap_cache(sl, page, true);
+  if (added == AddResult::added) {
+    *pagep = page;
+    return swapcache_result::NEW;
+  }
+  unlock_page(page);
+  put_page(sl, page);
+  if (added == AddResult::exists) {
     // Raced with another adder; theirs is the cached page.
-    unlock_page(page);
-    put_page(sl, page);
     if (swap_page* found = find_get_page(sl, type, offset)) {
       *pagep = found;
       return swapcache_result::EXIST;
     }
-    return swapcache_result::FAIL;
   }
-  *pagep = page;
-  return swapcache_result::NEW;
+  return swapcache_result::FAIL;
 }
 
 void delete_from_swap_cache(swap_layer* sl, swap_page* page) {
@@ -236,6 +243,7 @@ void swap_layer_exit(swap_layer* sl) {
 
 int swapon(swap_layer* sl, unsigned type) {
   if (type >= MAX_SWAPFILES) return -EINVAL;
+  SpinGuard serialise(sl->swapon_lock);
   swap_info& si = sl->info[type];
   {
     SpinGuard guard(si.lock);
@@ -247,10 +255,10 @@ int swapon(swap_layer* sl, unsigned type) {
   {
     SpinGuard guard(sl->cache_lock);
     si.cache.assign(n, nullptr);
+    si.in_use.assign(n, 0);
   }
   SpinGuard guard(si.lock);
   si.nslots = n;
-  si.in_use.assign(n, 0);
   si.device.clear();
   si.device.resize(n);
   si.on = true;
@@ -259,6 +267,7 @@ int swapon(swap_layer* sl, unsigned type) {
 
 int swapoff(swap_layer* sl, unsigned type) {
   if (type >= MAX_SWAPFILES) return -EINVAL;
+  SpinGuard serialise(sl->swapon_lock);
   swap_info& si = sl->info[type];
   {
     SpinGuard guard(si.lock);
@@ -279,7 +288,6 @@ int swapoff(swap_layer* sl, unsigned type) {
   for (auto& data : si.device)
     if (data) sl->device_pages.fetch_sub(1, std::memory_order_relaxed);
   si.device.clear();
-  si.in_use.clear();
   si.nslots = 0;
   return 0;
 }
@@ -296,7 +304,7 @@ int swap_store(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned cha
   page->uptodate = true;
   page->lock.lock();
   do drop_cached_page(sl, type, offset);
-  while (!add_to_swap_cache(sl, page));
+  while (add_to_swap_cache(sl, page, false) != AddResult::added);
 
   const int ret = zswap_frontswap_store(sl->zs, type, offset, data);
   if (ret) device_write(sl, type, offset, data);

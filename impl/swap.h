@@ -45,7 +45,7 @@ struct swap_info {
   bool on = false;                          // lock
   int users = 0;                            // lock: get_swap_device references
   pgoff_t nslots = 0;                       // lock; const while on
-  std::vector<unsigned char> in_use;        // lock: slot allocated (stored, not freed)
+  std::vector<unsigned char> in_use;        // swap_layer.cache_lock: slot allocated (stored, not freed)
   std::vector<std::unique_ptr<unsigned char[]>> device;  // lock: written slot data
   std::vector<swap_page*> cache;            // swap_layer.cache_lock
 };
@@ -73,6 +73,7 @@ struct swap_layer {
   PageAllocator* pages = nullptr;
   zswap* zs = nullptr;
   swap_info info[MAX_SWAPFILES];
+  SpinLock swapon_lock{"swapon_mutex"};  // serialises swapon and swapoff (outermost)
   SpinLock cache_lock{"swap_cache.lock"};
   SpinLock io_lock{"swap_io.lock"};
   std::deque<swap_page*> io_queue;  // io_lock: submitted writes, oldest first

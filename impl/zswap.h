@@ -2,6 +2,7 @@
 // with Weijie Yang's get/put refactor and every later fix in the mutant catalogue).
 //
 // Lock order, for the whole of impl/ (outermost first):
+//   swap_layer.swapon_lock (swapon_mutex: swapon and swapoff only)
 //   swap_page.lock (the page lock, sleeping)
 //     -> zswap_tree.lock
 //       -> zbud_pool.lock
