@@ -55,8 +55,12 @@ std::vector<int> Scheduler::runnable(int self) const {
   auto ok = [this](int t) {
     const ThreadState& s = threads_[t];
     if (s.finished || s.blocked_on) return false;
-    // A waiting thread needs another thread to have done something since.
-    return !s.waiting || (last_progress_thread_ != t && last_progress_step_ > s.wait_since);
+    if (!s.waiting) return true;
+    // A waiting thread rechecks only after another thread changed something since its
+    // previous wait (its condition may have become true at any point after that).
+    for (int u = 1; u < static_cast<int>(threads_.size()); u++)
+      if (u != t && threads_[u].progress_step > s.wait_since) return true;
+    return false;
   };
   if (self > 0 && ok(self)) out.push_back(self);
   for (int t = 1; t < static_cast<int>(threads_.size()); t++)
@@ -114,13 +118,9 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
   std::unique_lock<std::mutex> lock(mutex_);
   ThreadState& s = threads_[self];
   trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index});
-  const std::uint64_t previous_step = s.last_step;
-  s.last_step = ++step_;
+  ++step_;
   if (object && name) lock_names_[object] = name;
-  if (event != sched::Event::wait && event != sched::Event::contended) {
-    last_progress_step_ = step_;
-    last_progress_thread_ = self;
-  }
+  if (event != sched::Event::wait && event != sched::Event::contended) s.progress_step = step_;
   switch (event) {
     case sched::Event::acquired:
       owner_[object] = self;
@@ -135,10 +135,9 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
         if (other.blocked_on == object) other.blocked_on = nullptr;
       break;
     case sched::Event::wait:
-      // It checked its condition at or before its previous event; anything another
-      // thread did since may have made it true.
       s.waiting = true;
-      s.wait_since = previous_step;
+      s.wait_since = s.last_wait;
+      s.last_wait = step_;
       break;
     case sched::Event::acquire:
     case sched::Event::point:
@@ -179,8 +178,7 @@ RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
       std::unique_lock<std::mutex> lock(mutex_);
       threads_[t].finished = true;
       threads_[t].op_index = -1;
-      last_progress_step_ = ++step_;
-      last_progress_thread_ = t;
+      threads_[t].progress_step = ++step_;
       if (!stopped_) {
         // Wake whoever is next (or the main thread when all are done).
         bool any_left = false;

@@ -55,8 +55,9 @@ class Scheduler {
     bool finished = false;
     const void* blocked_on = nullptr;  // a lock it could not take
     bool waiting = false;              // in a wait loop; runnable after others progress
-    std::uint64_t wait_since = 0;      // the step of its last event before the wait: its check
-    std::uint64_t last_step = 0;       // the step of its latest event
+    std::uint64_t wait_since = 0;      // its previous wait: others must have moved since
+    std::uint64_t last_wait = 0;       // the step of its latest wait event
+    std::uint64_t progress_step = 0;   // its latest event that changed anything
     int op_index = -1;
   };
 
@@ -74,8 +75,6 @@ class Scheduler {
   int current_ = 0;
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
   std::uint64_t step_ = 0;
-  std::uint64_t last_progress_step_ = 0;
-  int last_progress_thread_ = 0;
   std::vector<ThreadState> threads_;
   std::map<const void*, int> owner_;  // lock -> thread holding it
   std::map<const void*, std::string> lock_names_;
