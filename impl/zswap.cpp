@@ -253,8 +253,10 @@ int zswap_writeback_entry(zbud_pool* pool, unsigned long handle) {
   tree->lock.lock();
   // Drop the local reference.
   zswap_entry_put(tree, entry);
-  // Drop the tree's reference unless invalidate did so since we looked it up.
-  if (entry == zswap_rb_search(tree, offset)) zswap_entry_put(tree, entry);
+  // Erase the entry and drop the tree's reference, unless invalidate did so since we
+  // looked it up. Erasing (not a bare put, as 3.13 did) matters when a load still
+  // holds a reference: the entry must not stay findable with only the load's.
+  if (entry == zswap_rb_search(tree, offset)) zswap_invalidate_entry(tree, entry);
   tree->lock.unlock();
   return ret;
 }
