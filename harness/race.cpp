@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -10,6 +11,17 @@
 #include "mutants.h"
 #include "pages.h"
 #include "swap_system.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RACE_HAVE_SANITIZER_CALLBACK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RACE_HAVE_SANITIZER_CALLBACK 1
+#endif
+#endif
+#ifdef RACE_HAVE_SANITIZER_CALLBACK
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 namespace {
 
@@ -175,7 +187,25 @@ std::string Race::check_linearizability() {
   return "";
 }
 
+// The run in progress, for the sanitizer death callback.
+const Program* g_dying_program = nullptr;
+const Scheduler* g_dying_scheduler = nullptr;
+
+// When a sanitizer kills the process mid-run, show the interleaving that got there.
+void print_timeline_at_death() {
+  if (!g_dying_program || !g_dying_scheduler) return;
+  RaceResult partial;
+  partial.trace = g_dying_scheduler->trace();
+  std::fprintf(stderr, "timeline up to the crash (last event: the crashing thread):\n%s",
+               format_timeline(*g_dying_program, partial, 60).c_str());
+}
+
 RaceResult Race::run() {
+  g_dying_program = &program_;
+  g_dying_scheduler = &scheduler_;
+#ifdef RACE_HAVE_SANITIZER_CALLBACK
+  __sanitizer_set_death_callback(print_timeline_at_death);
+#endif
   outcomes_.assign(program_.ops.size(), "");
   for (std::size_t i = 0; i < program_.ops.size(); i++)
     if (program_.ops[i].thread == 0) run_op(i, 0);
@@ -227,6 +257,8 @@ RaceResult Race::run() {
   }
   result_.outcomes = outcomes_;
   result_.trace = scheduler_.trace();
+  g_dying_program = nullptr;
+  g_dying_scheduler = nullptr;
   return result_;
 }
 
