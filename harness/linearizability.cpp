@@ -45,12 +45,17 @@ struct Search {
   std::uint64_t budget;
   std::uint64_t states = 0;
   bool out_of_budget = false;
-  std::unordered_set<std::uint64_t> failed;  // (linearized set, state) known dead ends
+  struct Visited {
+    std::uint64_t done;  // the linearized operations
+    std::uint64_t state;
+    bool operator==(const Visited&) const = default;
+  };
+  struct VisitedHash {
+    std::size_t operator()(const Visited& v) const { return std::hash<std::uint64_t>()(v.done * 0x9e3779b97f4a7c15ull ^ v.state); }
+  };
+  std::unordered_set<Visited, VisitedHash> failed;  // known dead ends
 
-  static std::uint64_t key(std::uint64_t done, const SlotState& s) {
-    // done has at most 48 bits in use (HARNESS_CHECK below); state in the top 16.
-    return done ^ (static_cast<std::uint64_t>(s.value * 2 + s.on) << 48);
-  }
+  static Visited key(std::uint64_t done, const SlotState& s) { return {done, std::uint64_t{s.value} << 1 | s.on}; }
 
   bool run(std::uint64_t done, SlotState s) {
     if (done == (ops.size() == 64 ? ~0ull : (1ull << ops.size()) - 1)) return true;
@@ -77,7 +82,7 @@ struct Search {
 
 LinResult check_linearizable(const std::vector<KeyOp>& ops, bool initially_on, std::uint32_t initial_value,
                              std::uint64_t budget) {
-  HARNESS_CHECK(ops.size() <= 48);
+  HARNESS_CHECK(ops.size() <= 64);  // one bit each in the linearized set
   Search search{ops, budget};
   const bool ok = search.run(0, SlotState{initially_on, initial_value});
   if (ok) return {LinVerdict::linearizable, search.states};

@@ -76,7 +76,7 @@ inline constexpr std::uint8_t kFormatVersion = 1;
 inline constexpr std::uint8_t kRaceFormatVersion = 2;
 inline constexpr std::size_t kOpRecordSize = 9;
 inline constexpr std::size_t kMaxOps = 512;  // longer inputs are cut: runs stay short
-inline constexpr std::size_t kMaxRaceOps = 48;
+inline constexpr std::size_t kMaxRaceOps = 48;  // + a final load per key: within the checker's 64
 inline constexpr unsigned kRaceTypes = 2;
 inline constexpr unsigned kRaceOffsets = 8;
 

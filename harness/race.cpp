@@ -203,9 +203,6 @@ void print_timeline_at_death() {
 RaceResult Race::run() {
   g_dying_program = &program_;
   g_dying_scheduler = &scheduler_;
-#ifdef RACE_HAVE_SANITIZER_CALLBACK
-  __sanitizer_set_death_callback(print_timeline_at_death);
-#endif
   outcomes_.assign(program_.ops.size(), "");
   for (std::size_t i = 0; i < program_.ops.size(); i++)
     if (program_.ops[i].thread == 0) run_op(i, 0);
@@ -263,6 +260,12 @@ RaceResult Race::run() {
 }
 
 }  // namespace
+
+void print_timeline_at_sanitizer_death() {
+#ifdef RACE_HAVE_SANITIZER_CALLBACK
+  __sanitizer_set_death_callback(print_timeline_at_death);
+#endif
+}
 
 std::unique_ptr<Strategy> program_strategy(const Program& program) {
   return make_replay_strategy(program.schedule);

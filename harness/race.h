@@ -22,6 +22,9 @@ struct RaceResult {
 };
 
 RaceResult run_zswap_race(const Program& program, Strategy& strategy);
+// From now on, when a sanitizer kills the process during a run, print the timeline
+// up to that point. Not for libFuzzer, whose own death callback saves the input.
+void print_timeline_at_sanitizer_death();
 // The strategy a program's own schedule bytes describe.
 std::unique_ptr<Strategy> program_strategy(const Program& program);
 

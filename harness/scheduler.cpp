@@ -65,7 +65,13 @@ std::vector<int> Scheduler::runnable(int self) const {
   if (self > 0 && ok(self)) out.push_back(self);
   for (int t = 1; t < static_cast<int>(threads_.size()); t++)
     if (t != self && ok(t)) out.push_back(t);
-  return out;
+  // A thread polling in a wait loop cannot help anyone until another moves: while any
+  // other thread can run, waiters sit out (otherwise two waiters could hand control
+  // back and forth forever and starve the thread they wait for).
+  std::vector<int> busy;
+  for (int t : out)
+    if (!threads_[t].waiting) busy.push_back(t);
+  return busy.empty() ? out : busy;
 }
 
 void Scheduler::describe_deadlock() {
