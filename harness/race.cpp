@@ -89,7 +89,7 @@ std::uint32_t Race::value_of(const Key& key, const unsigned char* bytes) const {
 
 void Race::run_op(std::size_t index, int thread) {
   const Op& op = program_.ops[index];
-  const std::uint64_t call = scheduler_.mark(TraceEvent::Kind::op_begin, thread, static_cast<int>(index), format_op(op));
+  const std::uint64_t call = scheduler_.mark(TraceEvent::Kind::op_begin, thread, static_cast<int>(index));
   const unsigned type = op.arg[0];
   const pgoff_t offset = op.arg[1];
   int result = 0;
@@ -144,7 +144,7 @@ void Race::run_op(std::size_t index, int thread) {
     default:
       HARNESS_CHECK(false);  // a zbud op in a race program
   }
-  kop.ret = scheduler_.mark(TraceEvent::Kind::op_end, thread, static_cast<int>(index), std::to_string(result));
+  kop.ret = scheduler_.mark(TraceEvent::Kind::op_end, thread, static_cast<int>(index), result);
   kop.result = result;
   outcomes_[index] = "T" + std::to_string(thread) + " -> " + std::to_string(result);
   if (!keyed) return;
@@ -239,10 +239,10 @@ RaceResult Race::run() {
       for (auto& [key, ops] : history_) {
         std::vector<unsigned char> out(PAGE_SIZE);
         load_source src;
-        KeyOp kop{KeyOp::Kind::load, -1, 0, scheduler_.mark(TraceEvent::Kind::op_begin, 0, -1, "final load"), 0, 0, 0};
+        KeyOp kop{KeyOp::Kind::load, -1, 0, scheduler_.mark(TraceEvent::Kind::op_begin, 0, -1), 0, 0, 0};
         kop.result = swap_load(&sys_->swap, key.first, key.second, out.data(), &src);
         kop.value = kop.result == 0 ? value_of(key, out.data()) : 0;
-        kop.ret = scheduler_.mark(TraceEvent::Kind::op_end, 0, -1, std::to_string(kop.result));
+        kop.ret = scheduler_.mark(TraceEvent::Kind::op_end, 0, -1, kop.result);
         ops.push_back(kop);
       }
       message = check_linearizability();

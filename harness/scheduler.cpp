@@ -1,5 +1,6 @@
 #include "scheduler.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "check.h"
@@ -43,15 +44,15 @@ void Scheduler::hook(sched::Event event, const void* object, const char* name) {
   g_scheduler->on_event(t_thread, event, object, name);
 }
 
-std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, const std::string& what) {
+std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, int result) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (thread < static_cast<int>(threads_.size())) threads_[thread].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
-  trace_.push_back(TraceEvent{step_, thread, kind, nullptr, what, op_index});
+  trace_.push_back(TraceEvent{step_, thread, kind, nullptr, "", op_index, result});
   return step_++;
 }
 
-std::vector<int> Scheduler::runnable(int self) const {
-  std::vector<int> out;
+int Scheduler::runnable(int self, int* out) const {
+  int n = 0;
   auto ok = [this](int t) {
     const ThreadState& s = threads_[t];
     if (s.finished || s.blocked_on) return false;
@@ -62,16 +63,16 @@ std::vector<int> Scheduler::runnable(int self) const {
       if (u != t && threads_[u].progress_step > s.wait_since) return true;
     return false;
   };
-  if (self > 0 && ok(self)) out.push_back(self);
+  if (self > 0 && ok(self)) out[n++] = self;
   for (int t = 1; t < static_cast<int>(threads_.size()); t++)
-    if (t != self && ok(t)) out.push_back(t);
+    if (t != self && ok(t)) out[n++] = t;
   // A thread polling in a wait loop cannot help anyone until another moves: while any
   // other thread can run, waiters sit out (otherwise two waiters could hand control
   // back and forth forever and starve the thread they wait for).
-  std::vector<int> busy;
-  for (int t : out)
-    if (!threads_[t].waiting) busy.push_back(t);
-  return busy.empty() ? out : busy;
+  int busy = 0;
+  for (int i = 0; i < n; i++)
+    if (!threads_[out[i]].waiting) out[busy++] = out[i];
+  return busy > 0 ? busy : n;
 }
 
 void Scheduler::describe_deadlock() {
@@ -82,8 +83,8 @@ void Scheduler::describe_deadlock() {
     if (!r.empty()) r += "; ";
     r += "thread " + std::to_string(t);
     if (s.blocked_on) {
-      r += " waits for " + lock_names_[s.blocked_on];
-      auto it = owner_.find(s.blocked_on);
+      r += std::string(" waits for ") + lock_names_[s.blocked_on];
+      auto it = std::find_if(owner_.begin(), owner_.end(), [&](const auto& o) { return o.first == s.blocked_on; });
       if (it == owner_.end()) {
         r += " (no holder)";
       } else {
@@ -101,9 +102,10 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
   if (stopped_) {
     turn_.wait(lock, [] { return false; });  // parked for good
   }
-  const std::vector<int> candidates = runnable(self);
+  int candidates[kMaxThreads + 1];
+  const int count = runnable(self, candidates);
   int next;
-  if (candidates.empty()) {
+  if (count == 0) {
     describe_deadlock();
     stopped_ = true;
     next = 0;  // wake the main thread to report
@@ -111,7 +113,7 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
     stopped_ = true;
     next = 0;
   } else {
-    next = candidates.size() == 1 ? candidates[0] : strategy_.choose(candidates, step_);
+    next = count == 1 ? candidates[0] : strategy_.choose(candidates, count, step_);
   }
   current_ = next;
   turn_.notify_all();
@@ -123,20 +125,24 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
 void Scheduler::on_event(int self, sched::Event event, const void* object, const char* name) {
   std::unique_lock<std::mutex> lock(mutex_);
   ThreadState& s = threads_[self];
-  trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index});
+  trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index, 0});
   ++step_;
   if (object && name) lock_names_[object] = name;
   if (event != sched::Event::wait && event != sched::Event::contended) s.progress_step = step_;
   switch (event) {
     case sched::Event::acquired:
-      owner_[object] = self;
+      owner_.emplace_back(object, self);
       s.blocked_on = nullptr;
       return;  // holding the lock now: keep running to the next point
     case sched::Event::contended:
       s.blocked_on = object;
       break;
     case sched::Event::release:
-      owner_.erase(object);
+      for (auto it = owner_.begin(); it != owner_.end(); ++it)
+        if (it->first == object) {
+          owner_.erase(it);
+          break;
+        }
       for (ThreadState& other : threads_)
         if (other.blocked_on == object) other.blocked_on = nullptr;
       break;
@@ -157,10 +163,12 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
 RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
   HARNESS_CHECK(g_scheduler == nullptr);
   const int n = static_cast<int>(bodies.size());
+  HARNESS_CHECK(n <= kMaxThreads);
   if (n == 0) return RunVerdict::finished;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     threads_.assign(n + 1, ThreadState{});
+    trace_.reserve(4096);
     threads_[0].finished = true;
     current_ = -1;  // nobody runs until every thread is parked
   }

@@ -22,13 +22,16 @@ struct TraceEvent {
   int thread;
   Kind kind;
   const void* object;   // the lock, for lock events
-  std::string name;     // the lock's name, the point's name, or the operation
+  const char* name;     // the lock's or the point's name (static strings); "" for ops
   int op_index;         // the program operation the thread is in, -1 outside
+  int result;           // op_end: what the operation returned
 };
 
 const char* trace_kind_name(TraceEvent::Kind kind);
 
 enum class RunVerdict { finished, deadlock, step_limit };
+
+inline constexpr int kMaxThreads = 8;
 
 class Scheduler {
  public:
@@ -42,8 +45,8 @@ class Scheduler {
   RunVerdict run(std::vector<std::function<void()>> bodies);
 
   // Called by thread bodies (or by the main thread for the prefix) around each
-  // program operation: records op_begin/op_end and returns the step number.
-  std::uint64_t mark(TraceEvent::Kind kind, int thread, int op_index, const std::string& what);
+  // program operation: records op_begin/op_end (with the result) and returns the step.
+  std::uint64_t mark(TraceEvent::Kind kind, int thread, int op_index, int result = 0);
 
   const std::vector<TraceEvent>& trace() const { return trace_; }
   // "thread 2 waits for page.lock held by thread 1 (finished)" after a deadlock.
@@ -65,7 +68,8 @@ class Scheduler {
   void on_event(int self, sched::Event event, const void* object, const char* name);
   // Picks the next thread and, if it is not self, parks self until it is chosen.
   void reschedule(std::unique_lock<std::mutex>& lock, int self);
-  std::vector<int> runnable(int self) const;
+  // The threads that may run next, self first when it may; returns their count.
+  int runnable(int self, int* out) const;
   void describe_deadlock();
 
   Strategy& strategy_;
@@ -76,8 +80,8 @@ class Scheduler {
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
   std::uint64_t step_ = 0;
   std::vector<ThreadState> threads_;
-  std::map<const void*, int> owner_;  // lock -> thread holding it
-  std::map<const void*, std::string> lock_names_;
+  std::vector<std::pair<const void*, int>> owner_;  // held lock -> its holder (few at a time)
+  std::map<const void*, const char*> lock_names_;
   std::vector<TraceEvent> trace_;
   std::string deadlock_report_;
 };

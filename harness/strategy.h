@@ -10,9 +10,10 @@
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  // runnable is non-empty and sorted, except that the running thread (if runnable)
-  // comes first, so index 0 means "no preemption". step counts scheduling points.
-  virtual int choose(const std::vector<int>& runnable, std::uint64_t step) = 0;
+  // runnable[0..count) is non-empty and sorted, except that the running thread (if
+  // runnable) comes first, so index 0 means "no preemption". step counts scheduling
+  // points.
+  virtual int choose(const int* runnable, int count, std::uint64_t step) = 0;
   // Called once per run with the number of threads, before the first choice.
   virtual void start(int threads) { (void)threads; }
   // What to pass to replay this exact run ("replay", "random:SEED", "pct:SEED:DEPTH").

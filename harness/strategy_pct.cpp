@@ -19,13 +19,12 @@ class PctStrategy : public Strategy {
     for (int i = 1; i < depth_; i++) change_points_.push_back(rng_() % expected_steps_);
   }
 
-  int choose(const std::vector<int>& runnable, std::uint64_t step) override {
+  int choose(const int* runnable, int count, std::uint64_t step) override {
     for (std::size_t i = 0; i < change_points_.size(); i++)
-      if (change_points_[i] == step && !runnable.empty())
-        priority_[runnable[0]] = static_cast<int>(depth_ - 1 - i);
+      if (change_points_[i] == step) priority_[runnable[0]] = static_cast<int>(depth_ - 1 - i);
     int best = runnable[0];
-    for (int t : runnable)
-      if (priority_[t] > priority_[best]) best = t;
+    for (int i = 1; i < count; i++)
+      if (priority_[runnable[i]] > priority_[best]) best = runnable[i];
     return best;
   }
 

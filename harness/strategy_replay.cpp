@@ -2,12 +2,19 @@
 
 namespace {
 
+constexpr std::uint8_t kPreemptFrom = 224;
+
 class ReplayStrategy : public Strategy {
  public:
   explicit ReplayStrategy(std::vector<std::uint8_t> choices) : choices_(std::move(choices)) {}
-  int choose(const std::vector<int>& runnable, std::uint64_t) override {
+  // A byte below kPreemptFrom keeps the running thread (runnable[0]); from it up, it
+  // names another. Preemption is the rare choice: each one costs two OS thread
+  // switches, and a few well-placed ones are what a race needs.
+  int choose(const int* runnable, int count, std::uint64_t) override {
     if (next_ >= choices_.size()) return runnable[0];
-    return runnable[choices_[next_++] % runnable.size()];
+    const std::uint8_t b = choices_[next_++];
+    if (b < kPreemptFrom || count == 1) return runnable[0];
+    return runnable[1 + (b - kPreemptFrom) % (count - 1)];
   }
   std::string describe() const override { return "replay"; }
 

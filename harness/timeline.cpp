@@ -13,9 +13,10 @@ std::string cell(const Program& program, const TraceEvent& e) {
     case TraceEvent::Kind::op_begin:
       return e.op_index < 0 ? "final load" : "#" + std::to_string(e.op_index) + " " + format_op(program.ops[e.op_index]);
     case TraceEvent::Kind::op_end:
-      return (e.op_index < 0 ? std::string("final") : "#" + std::to_string(e.op_index)) + " returns " + e.name;
+      return (e.op_index < 0 ? std::string("final") : "#" + std::to_string(e.op_index)) + " returns " +
+             std::to_string(e.result);
     case TraceEvent::Kind::point:
-      return "* " + e.name;
+      return std::string("* ") + e.name;
     default:
       return std::string(trace_kind_name(e.kind)) + " " + e.name;
   }

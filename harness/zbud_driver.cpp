@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "driver.h"
+#include "run_steps.h"
 #include "zbud.h"
 #include "zbud_ref.h"
 
@@ -260,17 +261,4 @@ std::string ZbudDiff::step(const Op& op, std::string* outcome) {
 
 }  // namespace
 
-RunResult run_zbud_diff(const Program& program) {
-  RunResult result;
-  ZbudDiff diff;
-  for (std::size_t i = 0; i < program.ops.size(); i++) {
-    std::string outcome;
-    std::string message = diff.step(program.ops[i], &outcome);
-    result.outcomes.push_back(outcome);
-    if (!message.empty()) {
-      result.divergence = Divergence{i, message};
-      break;
-    }
-  }
-  return result;
-}
+RunResult run_zbud_diff(const Program& program) { return run_steps<ZbudDiff>(program); }

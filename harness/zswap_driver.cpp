@@ -8,6 +8,7 @@
 #include "check.h"
 #include "compare.h"
 #include "driver.h"
+#include "run_steps.h"
 #include "pages.h"
 #include "swap_system.h"
 #include "zbud.h"
@@ -179,17 +180,4 @@ std::string quiescent_invariants(SwapSystem& sys) {
   return "";
 }
 
-RunResult run_zswap_diff(const Program& program) {
-  RunResult result;
-  ZswapDiff diff;
-  for (std::size_t i = 0; i < program.ops.size(); i++) {
-    std::string outcome;
-    std::string message = diff.step(program.ops[i], &outcome);
-    result.outcomes.push_back(outcome);
-    if (!message.empty()) {
-      result.divergence = Divergence{i, message};
-      break;
-    }
-  }
-  return result;
-}
+RunResult run_zswap_diff(const Program& program) { return run_steps<ZswapDiff>(program); }
