@@ -18,6 +18,7 @@ struct Divergence {
 struct RunResult {
   std::optional<Divergence> divergence;
   std::vector<std::string> outcomes;  // what each operation returned, for the trace
+  std::string summary;                // the final counters, "name=value ..."
 };
 
 class SwapSystem;

@@ -17,5 +17,6 @@ RunResult run_steps(const Program& program) {
       break;
     }
   }
+  result.summary = diff.summary();
   return result;
 }

@@ -5,6 +5,10 @@
 
 namespace {
 
+// Where PCT spreads its priority change points: about the scheduling points of a
+// race program (48 operations, a few dozen points each).
+constexpr std::uint64_t kTypicalRaceSteps = 2000;
+
 class PctStrategy : public Strategy {
  public:
   PctStrategy(std::uint64_t seed, int depth, std::uint64_t expected_steps)
@@ -53,7 +57,8 @@ std::unique_ptr<Strategy> parse_strategy(const std::string& spec) {
     if (spec.rfind("pct:", 0) == 0) {
       const std::size_t colon = spec.find(':', 4);
       if (colon == std::string::npos) return nullptr;
-      return make_pct_strategy(std::stoull(spec.substr(4, colon - 4)), std::stoi(spec.substr(colon + 1)), 2000);
+      return make_pct_strategy(std::stoull(spec.substr(4, colon - 4)), std::stoi(spec.substr(colon + 1)),
+                               kTypicalRaceSteps);
     }
   } catch (const std::exception&) {
   }

@@ -48,6 +48,9 @@ class ZbudDiff {
 
   // Returns "" on agreement, else the divergence message; *outcome says what ran.
   std::string step(const Op& op, std::string* outcome);
+  std::string summary() {
+    return "pool_pages=" + std::to_string(zbud_get_pool_size(pool_)) + " objects=" + std::to_string(objects_.size());
+  }
 
  private:
   static int evict_impl_thunk(zbud_pool* pool, unsigned long handle) {

@@ -50,6 +50,7 @@ class ZswapDiff {
  public:
   ZswapDiff() : impl_(impl_config()), model_(ref_config()) {}
   std::string step(const Op& op, std::string* outcome);
+  std::string summary() { return format_stats(zswap_get_stats(&impl_.zs), swap_get_stats(&impl_.swap)); }
 
  private:
   std::string check_state();
