@@ -157,7 +157,7 @@ void Race::run_op(std::size_t index, int thread) {
                               " is outside the race system and must be refused, but returned " + std::to_string(result);
     return;
   }
-  if (kop.kind == KeyOp::Kind::swapoff || kop.kind == KeyOp::Kind::swapon) {
+  if (whole_type) {
     // A whole-type operation is an event of every key of that type.
     for (pgoff_t off = 0; off < kRaceOffsets; off++) history_[{type, off}].push_back(kop);
   } else {

@@ -156,6 +156,30 @@ void drop_cached_page(swap_layer* sl, unsigned type, pgoff_t offset) {
   }
 }
 
+// Claims the slot for a store (data: the page being written) or an invalidation
+// (data == nullptr): a locked page in the swap cache for the whole operation, as the
+// page being swapped out is in the kernel. Loads of the slot wait for it, writeback
+// meets EXIST, and stores and invalidations of one slot happen one at a time.
+swap_page* claim_slot(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned char* data) {
+  auto* page = new swap_page;
+  page->data = const_cast<unsigned char*>(data);
+  page->borrowed = true;
+  page->type = type;
+  page->offset = offset;
+  page->uptodate = data != nullptr;
+  page->lock.lock();
+  do drop_cached_page(sl, type, offset);
+  while (add_to_swap_cache(sl, page, false) != AddResult::added);
+  return page;
+}
+
+// Done with the slot: the page leaves the cache (the VM frees a written-out page).
+void release_slot(swap_layer* sl, swap_page* page) {
+  delete_from_swap_cache(sl, page);
+  unlock_page(page);
+  put_page(sl, page);
+}
+
 }  // namespace
 
 swapcache_result get_swap_cache_page(swap_layer* sl, unsigned type, pgoff_t offset,
@@ -294,25 +318,11 @@ int swapoff(swap_layer* sl, unsigned type) {
 
 int swap_store(swap_layer* sl, unsigned type, pgoff_t offset, const unsigned char* data) {
   if (int err = get_swap_slot(sl, type, offset)) return err;
+  swap_page* page = claim_slot(sl, type, offset, data);
   set_slot_in_use(sl, type, offset, true);
-  // The page being swapped out sits in the swap cache, locked, while it is written.
-  auto* page = new swap_page;
-  page->data = const_cast<unsigned char*>(data);
-  page->borrowed = true;
-  page->type = type;
-  page->offset = offset;
-  page->uptodate = true;
-  page->lock.lock();
-  do drop_cached_page(sl, type, offset);
-  while (add_to_swap_cache(sl, page, false) != AddResult::added);
-
   const int ret = zswap_frontswap_store(sl->zs, type, offset, data);
   if (ret) device_write(sl, type, offset, data);
-
-  // Written out: the VM frees the page, which leaves the swap cache.
-  delete_from_swap_cache(sl, page);
-  unlock_page(page);
-  put_page(sl, page);
+  release_slot(sl, page);
   put_swap_device(sl, type);
   return ret;
 }
@@ -348,10 +358,11 @@ int swap_load(swap_layer* sl, unsigned type, pgoff_t offset, unsigned char* out,
 
 int swap_invalidate(swap_layer* sl, unsigned type, pgoff_t offset) {
   if (int err = get_swap_slot(sl, type, offset)) return err;
+  swap_page* claim = claim_slot(sl, type, offset, nullptr);
   set_slot_in_use(sl, type, offset, false);
-  drop_cached_page(sl, type, offset);
   zswap_frontswap_invalidate_page(sl->zs, type, offset);
   device_discard(sl, type, offset);
+  release_slot(sl, claim);
   put_swap_device(sl, type);
   return 0;
 }

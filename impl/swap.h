@@ -5,7 +5,8 @@
 //
 // What the kernel's swap cache does and this port keeps: a page being stored is in
 // the swap cache, locked, for the whole store (so writeback of the same slot meets
-// EXIST and a concurrent load waits for it); writeback adds a page for
+// EXIST and a concurrent load waits for it), and so is a placeholder while a slot is
+// invalidated (a slot is never freed while it is being written); writeback adds a page for
 // (type, offset) only when none is there and the slot is in use (NEW, else EXIST;
 // FAIL when the slot is free or memory runs out); the page stays locked until its
 // write is submitted; a load that finds it waits for the lock and uses the page when
