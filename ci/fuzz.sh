@@ -74,7 +74,8 @@ for t in "${targets[@]}"; do
         zbud_diff|zswap_diff) cmd="${prefix}build/asan/tools/repro --target $t $work/findings/$f" ;;
         *) cmd="${prefix}build/asan/fuzz/${t}_replay $work/findings/$f" ;;
       esac
-      findings+=("$t: $work/findings/$f"$'\n'"    first line: $(grep -m1 -E '^\[(divergence|invariant|harness bug)\]|ERROR: |kernel BUG' "$log" || echo '(see '"$log"')')"$'\n'"    repro: $cmd")
+      seed=$(sed -nE 's/^INFO: Seed: ([0-9]+).*/\1/p' "$log" | head -1)
+      findings+=("$t: $work/findings/$f"$'\n'"    first line: $(grep -m1 -E '^\[(divergence|invariant|harness bug)\]|ERROR: |kernel BUG' "$log" || echo '(see '"$log"')')"$'\n'"    repro: $cmd"$'\n'"    libFuzzer seed: ${seed:-?} (the run: build/fuzz/fuzz/$t -seed=${seed:-N} on the same working corpus)")
     done
   fi
   if [ "$merge" -eq 1 ]; then
