@@ -9,7 +9,7 @@
 #include "race.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const Program program = decode(data, size, Layer::zswap);
+  const Program program = race_program(decode(data, size, Layer::zswap));
   const std::unique_ptr<Strategy> strategy = program_strategy(program);
   const RaceResult result = run_zswap_race(program, *strategy);
   if (!result.divergence) return 0;

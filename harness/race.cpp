@@ -271,7 +271,13 @@ std::unique_ptr<Strategy> program_strategy(const Program& program) {
   return make_replay_strategy(program.schedule);
 }
 
+Program race_program(Program program) {
+  if (program.ops.size() > kMaxRaceOps) program.ops.resize(kMaxRaceOps);
+  return program;
+}
+
 RaceResult run_zswap_race(const Program& program, Strategy& strategy) {
+  HARNESS_CHECK(program.ops.size() <= kMaxRaceOps);
   auto* race = new Race(program, strategy);
   RaceResult result = race->run();
   // Threads parked by a deadlock still use the race's scheduler and system: leave them

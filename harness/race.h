@@ -21,6 +21,11 @@ struct RaceResult {
   bool stuck = false;  // threads were left parked: exit without tearing the system down
 };
 
+// A race run takes at most kMaxRaceOps operations (the linearizability checker's
+// bound per slot); a longer program (a version-1 input) is cut to that length.
+Program race_program(Program program);
+
+// Runs a program from race_program().
 RaceResult run_zswap_race(const Program& program, Strategy& strategy);
 // From now on, when a sanitizer kills the process during a run, print the timeline
 // up to that point. Not for libFuzzer, whose own death callback saves the input.

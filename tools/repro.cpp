@@ -76,7 +76,10 @@ int reproduce(const std::string& file, const Options& options) {
     std::fprintf(stderr, "error: %s: cannot tell the target from the path; pass --target\n", file.c_str());
     return 2;
   }
-  const Program program = decode(bytes.data(), bytes.size(), target->layer);
+  const Program decoded = decode(bytes.data(), bytes.size(), target->layer);
+  const Program program = target->race ? race_program(decoded) : decoded;
+  if (program.ops.size() < decoded.ops.size())
+    std::printf("note: a race run takes the first %zu of the %zu operations\n", program.ops.size(), decoded.ops.size());
   const bool reserved = bytes[0] != kFormatVersion && bytes[0] != program.version;
   std::printf("%s: %zu bytes, format version %u%s, %zu ops, target %s, mutant %s\n", file.c_str(),
               bytes.size(), program.version, reserved ? " (first byte is a reserved value, read as 1)" : "",
