@@ -5,7 +5,7 @@
 # a busy machine slows every side alike.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_packages "${BUILD_PACKAGES[@]}" python3
 cd "$ROOT"
 
 build_preset release --target store_load_bench
