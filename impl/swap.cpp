@@ -188,7 +188,9 @@ swapcache_result get_swap_cache_page(swap_layer* sl, unsigned type, pgoff_t offs
     *pagep = found;
     return swapcache_result::EXIST;
   }
-  // The slot may have been freed since the caller saw it: checked when adding.
+  // The slot may have been freed since the caller saw it. Checked before allocating
+  // (a freed slot costs no page, nor an injected allocation failure) and again,
+  // atomically, when adding.
   {
     SpinGuard guard(sl->cache_lock);
     if (!sl->info[type].in_use[offset]) return swapcache_result::FAIL;

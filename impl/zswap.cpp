@@ -167,39 +167,40 @@ int zswap_writeback_entry(zbud_pool* pool, unsigned long handle) {
   // invalidate cannot release the buddy under us (seed 000).
   auto* zhdr = static_cast<zswap_header*>(zbud_map(pool, handle));
   if (!zhdr) return 0;  // released since reclaim took the handle: invalidated
-  if (mutants::is(Mutant::writeback_map_unprotected)) {
-    // Mutant writeback_map_unprotected: the map count is dropped before the read.
-    zbud_unmap(pool, handle);
-  }
+  bool pinned = true;   // we hold a map count on the buddy
+  auto unpin = [&] {
+    if (pinned) zbud_unmap(pool, handle);
+    pinned = false;
+  };
+  // Mutant writeback_map_unprotected: the map count is dropped before the read.
+  if (mutants::is(Mutant::writeback_map_unprotected)) unpin();
   sched::point("zswap_writeback_entry: header read");
   const std::uint64_t swpentry = read_header(zhdr);
   const unsigned type = swp_type(swpentry);
   const pgoff_t offset = swp_offset(swpentry);
-  const bool unmap_early = mutants::is(Mutant::writeback_unmap_early);
-  const bool pinned = !mutants::is(Mutant::writeback_map_unprotected);
   // A store allocates the buddy (and so puts it on the LRU) before it writes the
   // header: a header naming no slot of this tree is an entry not yet inserted.
   if (type != tree->type || offset >= tree->slots.size()) {
-    if (pinned) zbud_unmap(pool, handle);
+    unpin();
     return 0;
   }
-  if (unmap_early && pinned) {
-    // Mutant writeback_unmap_early: unmap before the tree lock is taken; the
-    // handle may then be freed and reused before the lookup below.
-    zbud_unmap(pool, handle);
-  }
+  // Mutant writeback_unmap_early: unmap before the tree lock is taken; the handle
+  // may then be freed and reused before the lookup below, so the lookup cannot tell
+  // whether the entry it finds owns the handle (and, as the pre-fix code, does not try).
+  const bool unmap_early = mutants::is(Mutant::writeback_unmap_early);
+  if (unmap_early) unpin();
 
   // Find and ref the zswap entry; it is ours only if it still owns the handle.
   tree->lock.lock();
   zswap_entry* entry = zswap_rb_search(tree, offset);
   if (!entry || (!unmap_early && entry->handle != handle)) {
     // Entry was invalidated (and maybe the offset stored again).
-    if (!unmap_early && pinned) zbud_unmap(pool, handle);
+    unpin();
     tree->lock.unlock();
     return 0;
   }
   zswap_entry_get(entry);
-  if (!unmap_early && pinned) zbud_unmap(pool, handle);
+  unpin();
   tree->lock.unlock();
 
   swap_page* page = nullptr;
