@@ -1,6 +1,8 @@
 #include "pages.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <string_view>
 
 namespace {
@@ -30,10 +32,13 @@ constexpr std::array<std::string_view, 16> kWords = {
 
 // Fills [first, first + n) with random bytes, four per draw.
 void fill_random(Rng& rng, std::uint8_t* first, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += 4) {
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
     const std::uint32_t r = rng.next();
-    for (std::size_t b = 0; b < 4 && i + b < n; b++) first[i + b] = static_cast<std::uint8_t>(r >> (8 * b));
+    for (std::size_t b = 0; b < 4; b++) first[i + b] = static_cast<std::uint8_t>(r >> (8 * b));
   }
+  const std::uint32_t r = rng.next();
+  for (std::size_t b = 0; i < n; i++, b++) first[i] = static_cast<std::uint8_t>(r >> (8 * b));
 }
 
 }  // namespace
@@ -56,13 +61,15 @@ std::vector<std::uint8_t> make_page(PageKind kind, std::uint32_t seed) {
     case PageKind::zero:
       break;
     case PageKind::pattern:
-      for (std::size_t i = 0; i < kPage; i++) page[i] = static_cast<std::uint8_t>(seed + i % 16);
+      for (std::size_t i = 0; i < 16; i++) page[i] = static_cast<std::uint8_t>(seed + i);
+      for (std::size_t i = 16; i < kPage; i *= 2) std::memcpy(page.data() + i, page.data(), i);
       break;
     case PageKind::text:
       for (std::size_t i = 0; i < kPage;) {
-        std::string_view w = kWords[rng.next() % kWords.size()];
-        for (char c : w)
-          if (i < kPage) page[i++] = static_cast<std::uint8_t>(c);
+        const std::string_view w = kWords[rng.next() % kWords.size()];
+        const std::size_t n = std::min(w.size(), kPage - i);
+        std::memcpy(page.data() + i, w.data(), n);
+        i += n;
       }
       break;
     case PageKind::half_random:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -261,10 +262,15 @@ RaceResult Race::run() {
 
 }  // namespace
 
-void print_timeline_at_sanitizer_death() {
+void print_timeline_at_crash() {
 #ifdef RACE_HAVE_SANITIZER_CALLBACK
   __sanitizer_set_death_callback(print_timeline_at_death);
 #endif
+  // A BUG_ON or a failed harness check aborts: print; abort() then dies as before.
+  struct sigaction action {};
+  action.sa_handler = [](int) { print_timeline_at_death(); };
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGABRT, &action, nullptr);
 }
 
 std::unique_ptr<Strategy> program_strategy(const Program& program) {

@@ -27,9 +27,9 @@ Program race_program(Program program);
 
 // Runs a program from race_program().
 RaceResult run_zswap_race(const Program& program, Strategy& strategy);
-// From now on, when a sanitizer kills the process during a run, print the timeline
-// up to that point. Not for libFuzzer, whose own death callback saves the input.
-void print_timeline_at_sanitizer_death();
+// From now on, when a sanitizer or an abort (BUG_ON) kills the process during a run,
+// print the timeline up to that point. Not for libFuzzer, whose own death callback saves the input.
+void print_timeline_at_crash();
 // The strategy a program's own schedule bytes describe.
 std::unique_ptr<Strategy> program_strategy(const Program& program);
 

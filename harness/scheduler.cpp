@@ -1,6 +1,7 @@
 #include "scheduler.h"
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 #include "check.h"
@@ -9,6 +10,58 @@ namespace {
 
 Scheduler* g_scheduler = nullptr;  // the one running, if any
 thread_local int t_thread = 0;     // this OS thread's logical id; 0: not scheduled
+
+// The OS threads that play the logical threads, kept from run to run: under ASan,
+// creating three threads costs more than a typical run. Worker t always plays logical
+// thread t, so a sanitizer report names the same threads in every run.
+class Workers {
+ public:
+  // Runs job on worker t (created on first use).
+  void start(int t, std::function<void()> job) {
+    if (!slots_[t]) {
+      slots_[t] = std::make_shared<Slot>();
+      std::thread(loop, slots_[t]).detach();
+    }
+    std::lock_guard<std::mutex> lock(slots_[t]->mutex);
+    slots_[t]->job = std::move(job);
+    slots_[t]->busy = true;
+    slots_[t]->cv.notify_one();
+  }
+  // Waits until worker t has returned from its job.
+  void wait(int t) {
+    std::unique_lock<std::mutex> lock(slots_[t]->mutex);
+    slots_[t]->cv.wait(lock, [&] { return !slots_[t]->busy; });
+  }
+  // Worker t is parked for good (a deadlock): the next run gets a new one.
+  void abandon(int t) { slots_[t].reset(); }
+
+ private:
+  struct Slot {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::function<void()> job;
+    bool busy = false;
+  };
+  static void loop(std::shared_ptr<Slot> slot) {
+    std::unique_lock<std::mutex> lock(slot->mutex);
+    for (;;) {
+      slot->cv.wait(lock, [&] { return slot->busy && slot->job; });
+      std::function<void()> job = std::move(slot->job);
+      slot->job = nullptr;
+      lock.unlock();
+      job();
+      lock.lock();
+      slot->busy = false;
+      slot->cv.notify_all();
+    }
+  }
+  std::shared_ptr<Slot> slots_[kMaxThreads + 1];
+};
+
+Workers& workers() {
+  static Workers* pool = new Workers;  // never destroyed: its threads outlive main
+  return *pool;
+}
 
 TraceEvent::Kind kind_of(sched::Event e) {
   switch (e) {
@@ -100,7 +153,7 @@ void Scheduler::describe_deadlock() {
 
 void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
   if (stopped_) {
-    turn_.wait(lock, [] { return false; });  // parked for good
+    turn_[self].wait(lock, [] { return false; });  // parked for good
   }
   int candidates[kMaxThreads + 1];
   const int count = runnable(self, candidates);
@@ -116,10 +169,10 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
     next = count == 1 ? candidates[0] : strategy_.choose(candidates, count, step_);
   }
   current_ = next;
-  turn_.notify_all();
+  if (next != self) turn_[next].notify_one();
   // The main thread (0) waits in run(); a finished thread just leaves.
   if (self == next || self == 0 || threads_[self].finished) return;
-  turn_.wait(lock, [&] { return current_ == self && !stopped_; });
+  turn_[self].wait(lock, [&] { return current_ == self && !stopped_; });
 }
 
 void Scheduler::on_event(int self, sched::Event event, const void* object, const char* name) {
@@ -176,17 +229,12 @@ RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
   g_scheduler = this;
   sched::hook.store(&Scheduler::hook);
 
-  std::vector<std::thread> workers;
-  int parked = 0;
-  std::condition_variable all_parked;
   for (int t = 1; t <= n; t++) {
-    workers.emplace_back([this, t, &bodies, &parked, &all_parked] {
+    workers().start(t, [this, t, &bodies] {
       t_thread = t;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        parked++;
-        all_parked.notify_all();
-        turn_.wait(lock, [&] { return current_ == t && !stopped_; });
+        turn_[t].wait(lock, [&] { return current_ == t && !stopped_; });
       }
       bodies[t - 1]();
       std::unique_lock<std::mutex> lock(mutex_);
@@ -201,24 +249,25 @@ RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
           reschedule(lock, t);
         } else {
           current_ = 0;
-          turn_.notify_all();
+          turn_[0].notify_one();
         }
       }
     });
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  all_parked.wait(lock, [&] { return parked == n; });
   reschedule(lock, 0);  // the first choice
-  turn_.wait(lock, [&] { return current_ == 0 || stopped_; });
+  turn_[0].wait(lock, [&] { return current_ == 0 || stopped_; });
   const bool stuck = stopped_;
   const RunVerdict verdict =
       !stuck ? RunVerdict::finished : (deadlock_report_.empty() ? RunVerdict::step_limit : RunVerdict::deadlock);
+  std::vector<bool> parked(n + 1);
+  for (int t = 1; t <= n; t++) parked[t] = !threads_[t].finished;
   lock.unlock();
-  for (std::thread& w : workers) {
-    if (stuck)
-      w.detach();  // parked forever; the caller reports and exits
+  for (int t = 1; t <= n; t++) {
+    if (parked[t])
+      workers().abandon(t);  // parked forever; the caller reports and exits
     else
-      w.join();
+      workers().wait(t);
   }
   sched::hook.store(nullptr);
   g_scheduler = nullptr;

@@ -75,7 +75,9 @@ class Scheduler {
   Strategy& strategy_;
   const std::uint64_t max_steps_;
   std::mutex mutex_;
-  std::condition_variable turn_;
+  // One per logical thread (0: the main thread), so a handoff wakes only the thread
+  // chosen, not every parked one.
+  std::condition_variable turn_[kMaxThreads + 1];
   int current_ = 0;
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
   std::uint64_t step_ = 0;

@@ -18,6 +18,12 @@
 // under_reclaim and is on no list, and a release of one of its buddies must leave
 // the page to reclaim, which frees it or puts it back.
 //
+// The eviction contract (mm/zbud.c, zbud_reclaim_page): evict(h) either fails or
+// frees h. It frees no other handle of the pool: that would mean the callback wrote
+// back an object that does not live in the page under reclaim (seed 000: a writeback
+// that matches its entry by offset alone, after the handle was freed and the offset
+// stored again). zbud_free checks this, as a VM_BUG_ON would.
+//
 // Released buddy bytes and the free part of a page are ASan-poisoned (and filled
 // with POISON_FREE without ASan), so a stale read through an old mapping is caught.
 //
@@ -225,6 +231,20 @@ void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Bud
 
 enum class FrameDisposal { free_it, hand_back };
 
+// The handle this thread is evicting, for the eviction-contract check in zbud_free.
+struct Eviction {
+  const zbud_pool* pool = nullptr;
+  unsigned long handle = 0;
+};
+thread_local Eviction t_evicting;
+
+int evict(zbud_pool* pool, unsigned long handle) {
+  t_evicting = Eviction{pool, handle};
+  const int ret = pool->ops->evict(pool, handle);
+  t_evicting = Eviction{};
+  return ret;
+}
+
 // One reclaim attempt on the LRU tail; pool->lock is held on entry and on return.
 // Returns 0 when the page emptied (freed, or handed back in *frame), -EAGAIN when a
 // buddy remains, -EINVAL when there is nothing to reclaim.
@@ -241,8 +261,8 @@ int reclaim_lru_tail(zbud_pool* pool, FrameDisposal disposal, void** frame) {
 
   // Issue the eviction callback(s); a failing evict skips the other buddy.
   int ret = 0;
-  if (first_handle) ret = pool->ops->evict(pool, first_handle);
-  if (ret == 0 && last_handle) ret = pool->ops->evict(pool, last_handle);
+  if (first_handle) ret = evict(pool, first_handle);
+  if (ret == 0 && last_handle) ret = evict(pool, last_handle);
 
   pool->lock.lock();
   zhdr->under_reclaim = false;
@@ -335,6 +355,8 @@ int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle) {
 }
 
 void zbud_free(zbud_pool* pool, unsigned long handle) {
+  // evict(h) frees h or nothing (the eviction contract, above).
+  ZSWAP_BUG_ON(t_evicting.pool == pool && t_evicting.handle != handle);
   SpinGuard guard(pool->lock);
   handle_slot* slot = live_slot_of(pool, handle);
   zbud_header* zhdr = slot->zhdr;

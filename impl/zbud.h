@@ -24,7 +24,8 @@ struct zbud_pool;
 
 struct zbud_ops {
   // Writes back or otherwise frees the object behind handle; returns 0 only when
-  // the handle has been freed (zbud_free called) by the time it returns.
+  // the handle has been freed (zbud_free called) by the time it returns. It frees
+  // no other handle of the pool (zbud_free BUGs if it does).
   int (*evict)(zbud_pool* pool, unsigned long handle);
 };
 
@@ -38,7 +39,8 @@ void* zbud_pool_owner(zbud_pool* pool);
 // Errors: -EINVAL size is 0; -ENOSPC size > ZBUD_MAX_ALLOC; -ENOMEM no page.
 int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle);
 // Drops the allocation's reference; the buddy is released once no map holds it.
-// Freeing a handle twice is a BUG.
+// Freeing a handle twice is a BUG, and so is freeing, from inside an evict callback,
+// a handle other than the one being evicted.
 void zbud_free(zbud_pool* pool, unsigned long handle);
 // Errors: -EINVAL no evict callback, empty LRU or retries == 0; -EAGAIN no page
 // could be emptied in retries attempts.

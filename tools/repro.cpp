@@ -93,7 +93,7 @@ int reproduce(const std::string& file, const Options& options) {
   std::printf("decoded program:\n%s", format_program(program).c_str());
   std::fflush(stdout);  // the program is out before impl can crash
   if (target->race) {
-    print_timeline_at_sanitizer_death();
+    print_timeline_at_crash();
     std::unique_ptr<Strategy> strategy =
         options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
     if (!strategy) {
