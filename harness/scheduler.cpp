@@ -221,7 +221,7 @@ RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     threads_.assign(n + 1, ThreadState{});
-    trace_.reserve(4096);
+    trace_.reserve(1024);  // enough for most runs; beyond 128 KiB ASan would mmap each time
     threads_[0].finished = true;
     current_ = -1;  // nobody runs until every thread is parked
   }
