@@ -1,123 +1,195 @@
 // The zbud differential driver: a standalone impl pool and a ZbudRef, the same
-// operations on both, objects paired through a handle map.
-#include <cerrno>
+// operations on both (through ZbudSide), objects paired by allocation order.
 #include <cstring>
-#include <sstream>
-#include <unordered_map>
+#include <functional>
 
 #include "check.h"
 #include "driver.h"
 #include "run_steps.h"
 #include "zbud.h"
 #include "zbud_ref.h"
+#include "zbud_sides.h"
+
+using Evict = std::function<int(std::uint64_t)>;
+
+struct ZbudSide::Pool {
+  virtual ~Pool() = default;
+  virtual std::unique_ptr<Pool> copy(Evict evict) const = 0;
+  virtual int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) = 0;
+  virtual void free(std::uint64_t handle) = 0;
+  virtual const std::uint8_t* map(std::uint64_t handle) = 0;  // nullptr: already released
+  virtual bool unmap(std::uint64_t handle) = 0;               // true: this released it
+  virtual std::vector<std::uint8_t> read(std::uint64_t handle, const std::uint8_t* address,
+                                         std::size_t size) const = 0;
+  virtual int reclaim(unsigned retries) = 0;
+  virtual int migrate(std::uint64_t handle) = 0;
+  virtual void fail_pages(unsigned n) = 0;
+  virtual std::uint64_t pages() const = 0;
+  virtual std::uint64_t live_handles() const = 0;
+  virtual std::string invariants() const = 0;
+};
 
 namespace {
 
-enum class EvictMode {
-#define EVICT_MODE_ENUM(name) name,
-  EVICT_MODES(EVICT_MODE_ENUM)
-#undef EVICT_MODE_ENUM
-};
-
-struct Object {
-  unsigned long impl_handle;
-  ref::ZbudRef::Handle ref_handle;
-  std::size_t size;
-  bool freed = false;     // zbud_free called
-  bool released = false;  // gone from both pools
-  int maps = 0;           // mappings held
-};
-
-struct Mapping {
-  std::size_t object;
-  const unsigned char* address;
-};
-
-class ZbudDiff {
+class RefPool : public ZbudSide::Pool {
  public:
-  ZbudDiff()
-      : pool_(zbud_create_pool(&pages_, &ops_, this)),
-        model_(&faults_, [this](ref::ZbudRef::Handle h) { return evict_ref(h); }) {}
-  ~ZbudDiff() {
-    // Release what the program left, so LSan sees only real leaks.
-    for (Mapping& m : mappings_) zbud_unmap(pool_, objects_[m.object].impl_handle);
-    for (Object& o : objects_)
-      if (!o.freed) zbud_free(pool_, o.impl_handle);
-    zbud_destroy_pool(pool_);
+  explicit RefPool(Evict evict) : pool_(&faults_, std::move(evict)) {}
+  RefPool(const RefPool& other, Evict evict) : faults_(other.faults_), pool_(other.pool_, &faults_, std::move(evict)) {}
+  std::unique_ptr<Pool> copy(Evict evict) const override { return std::make_unique<RefPool>(*this, std::move(evict)); }
+  int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
+    return pool_.alloc(bytes.size(), handle, bytes);
   }
+  void free(std::uint64_t handle) override { pool_.free(handle); }
+  const std::uint8_t* map(std::uint64_t handle) override {
+    return pool_.map(handle) ? pool_.bytes(handle).data() : nullptr;
+  }
+  bool unmap(std::uint64_t handle) override { return pool_.unmap(handle); }
+  std::vector<std::uint8_t> read(std::uint64_t handle, const std::uint8_t*, std::size_t) const override {
+    return pool_.bytes(handle);
+  }
+  int reclaim(unsigned retries) override { return pool_.reclaim_page(retries); }
+  int migrate(std::uint64_t handle) override { return pool_.migrate(handle); }
+  void fail_pages(unsigned n) override { faults_.fail_pages = n; }
+  std::uint64_t pages() const override { return pool_.pages(); }
+  std::uint64_t live_handles() const override { return pool_.live_handles(); }
+  std::string invariants() const override { return ""; }
 
-  // Returns "" on agreement, else the divergence message; *outcome says what ran.
-  std::string step(const Op& op, std::string* outcome);
-  std::string summary() {
-    return "pool_pages=" + std::to_string(zbud_get_pool_size(pool_)) + " objects=" + std::to_string(objects_.size());
+ private:
+  ref::FaultInjector faults_;
+  ref::ZbudRef pool_;
+};
+
+class ImplPool : public ZbudSide::Pool {
+ public:
+  explicit ImplPool(Evict evict) : evict_(std::move(evict)), pool_(zbud_create_pool(&pages_, &ops_, this)) {}
+  ~ImplPool() override { zbud_destroy_pool(pool_); }
+  std::unique_ptr<Pool> copy(Evict) const override {
+    HARNESS_CHECK(false);  // impl pools are not copied
+    return nullptr;
+  }
+  int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
+    unsigned long h = 0;
+    const int ret = zbud_alloc(pool_, bytes.size(), &h);
+    if (ret != 0) return ret;
+    std::memcpy(zbud_map(pool_, h), bytes.data(), bytes.size());
+    zbud_unmap(pool_, h);
+    *handle = h;
+    return 0;
+  }
+  void free(std::uint64_t handle) override { zbud_free(pool_, handle); }
+  const std::uint8_t* map(std::uint64_t handle) override {
+    return static_cast<const std::uint8_t*>(zbud_map(pool_, handle));
+  }
+  bool unmap(std::uint64_t handle) override { return zbud_unmap(pool_, handle) == 1; }
+  std::vector<std::uint8_t> read(std::uint64_t, const std::uint8_t* address, std::size_t size) const override {
+    return std::vector<std::uint8_t>(address, address + size);
+  }
+  int reclaim(unsigned retries) override { return zbud_reclaim_page(pool_, retries); }
+  int migrate(std::uint64_t handle) override { return zbud_migrate_page(pool_, handle); }
+  void fail_pages(unsigned n) override { pages_.fail_next_pages(n); }
+  std::uint64_t pages() const override { return zbud_get_pool_size(pool_); }
+  std::uint64_t live_handles() const override { return zbud_live_handles(pool_); }
+  std::string invariants() const override {
+    if (static_cast<std::uint64_t>(pages_.pages_in_use()) == pages()) return "";
+    return "[invariant] page frames in use " + std::to_string(pages_.pages_in_use()) + " but pool has " +
+           std::to_string(pages()) + " pages";
   }
 
  private:
-  static int evict_impl_thunk(zbud_pool* pool, unsigned long handle) {
-    return static_cast<ZbudDiff*>(zbud_pool_owner(pool))->evict_impl(handle);
+  static int evict_thunk(zbud_pool* pool, unsigned long handle) {
+    return static_cast<ImplPool*>(zbud_pool_owner(pool))->evict_(handle);
   }
-  struct Eviction {
-    std::size_t object;
-    bool freed;
-    bool operator==(const Eviction&) const = default;
-  };
-  int evict(std::size_t index, std::vector<Eviction>* log, bool impl_side);
-  int evict_impl(unsigned long h) { return evict(by_impl_.at(h), &evicted_impl_, true); }
-  int evict_ref(ref::ZbudRef::Handle h) { return evict(by_ref_.at(h), &evicted_ref_, false); }
-  void release(std::size_t index);
-  std::string compare_bytes(std::size_t index, const unsigned char* impl_bytes);
-  std::string check_state();
-  std::size_t pick(unsigned arg, bool need_unreleased, bool need_unfreed, bool* found);
-
+  Evict evict_;
   PageAllocator pages_;
-  zbud_ops ops_{evict_impl_thunk};
+  zbud_ops ops_{evict_thunk};
   zbud_pool* pool_;
-  ref::FaultInjector faults_;
-  ref::ZbudRef model_;
-  std::vector<Object> objects_;
-  std::vector<Mapping> mappings_;
-  std::unordered_map<unsigned long, std::size_t> by_impl_;
-  std::unordered_map<ref::ZbudRef::Handle, std::size_t> by_ref_;
-  EvictMode mode_ = EvictMode::free_all;
-  std::vector<Eviction> evicted_impl_, evicted_ref_;
 };
 
-// Both sides call this for each buddy they evict and decide alike (from the mode,
-// the eviction's position in this reclaim, and the object); each frees its own side.
-int ZbudDiff::evict(std::size_t index, std::vector<Eviction>* log, bool impl_side) {
+std::string mismatch(const char* what, long want, long got) {
+  return "[divergence] " + std::string(what) + ": expected " + std::to_string(want) + " got " +
+         std::to_string(got);
+}
+
+class ZbudDiff {
+ public:
+  std::string step(const Op& op, std::string* outcome) {
+    const ZbudOutcome want = model_.apply(op);
+    const ZbudOutcome got = impl_.apply(op);
+    return zbud_compare(want, got, model_, impl_, outcome);
+  }
+  std::string summary() const {
+    return "pool_pages=" + std::to_string(impl_.pages()) + " live_handles=" + std::to_string(impl_.live_handles());
+  }
+
+ private:
+  ZbudSide model_{ZbudSide::Kind::ref};
+  ZbudSide impl_{ZbudSide::Kind::impl};
+};
+
+}  // namespace
+
+ZbudSide::ZbudSide(Kind kind) {
+  Evict evict = [this](std::uint64_t h) { return this->evict(h); };
+  if (kind == Kind::ref)
+    pool_ = std::make_unique<RefPool>(std::move(evict));
+  else
+    pool_ = std::make_unique<ImplPool>(std::move(evict));
+}
+
+ZbudSide::ZbudSide(const ZbudSide& other)
+    : pool_(other.pool_->copy([this](std::uint64_t h) { return evict(h); })),
+      objects_(other.objects_),
+      mappings_(other.mappings_),
+      by_handle_(other.by_handle_),
+      mode_(other.mode_) {}
+
+ZbudSide::~ZbudSide() {
+  // Release what the program left, so LSan sees only real leaks.
+  for (const Mapping& m : mappings_) pool_->unmap(objects_[m.object].handle);
+  for (const Object& o : objects_)
+    if (!o.freed) pool_->free(o.handle);
+}
+
+std::uint64_t ZbudSide::pages() const { return pool_->pages(); }
+std::uint64_t ZbudSide::live_handles() const { return pool_->live_handles(); }
+std::string ZbudSide::invariants() const { return pool_->invariants(); }
+
+bool ZbudSide::has_unfreed_object() const {
+  for (const Object& o : objects_)
+    if (!o.freed) return true;
+  return false;
+}
+
+// Both sides decide alike (from the mode, the eviction's position in this reclaim,
+// and the object) and each frees its own pool's object.
+int ZbudSide::evict(std::uint64_t handle) {
+  const std::size_t index = by_handle_.at(handle);
   const Object& o = objects_[index];
   bool free_it = false;
   switch (mode_) {
     case EvictMode::free_all: free_it = true; break;
     case EvictMode::fail_all: free_it = false; break;
-    case EvictMode::free_first_only: free_it = log->empty(); break;
+    case EvictMode::free_first_only: free_it = evicted_.empty(); break;
     case EvictMode::free_even_objects: free_it = index % 2 == 0; break;
   }
   // Nothing to free when the object was freed before (still mapped) or by an
   // earlier retry of this same reclaim.
   bool freed_before = o.freed;
-  for (const Eviction& e : *log) freed_before |= e.object == index && e.freed;
+  for (const ZbudEviction& e : evicted_) freed_before |= e.object == index && e.freed;
   const bool frees_now = free_it && !freed_before;
-  log->push_back(Eviction{index, frees_now});
+  evicted_.push_back(ZbudEviction{index, frees_now});
   if (!free_it) return -EAGAIN;
-  if (frees_now) {
-    if (impl_side)
-      zbud_free(pool_, o.impl_handle);
-    else
-      model_.free(o.ref_handle);
-  }
+  if (frees_now) pool_->free(o.handle);
   return 0;
 }
 
-void ZbudDiff::release(std::size_t index) {
-  Object& o = objects_[index];
-  o.released = true;
-  by_impl_.erase(o.impl_handle);
-  by_ref_.erase(o.ref_handle);
+void ZbudSide::release(std::size_t index) {
+  objects_[index].released = true;
+  by_handle_.erase(objects_[index].handle);
 }
 
 // The first suitable object at or after arg (mod the object count), wrapping around.
-std::size_t ZbudDiff::pick(unsigned arg, bool need_unreleased, bool need_unfreed, bool* found) {
+std::size_t ZbudSide::pick(unsigned arg, bool need_unreleased, bool need_unfreed, bool* found) const {
   const std::size_t n = objects_.size();
   for (std::size_t k = 0; k < n; k++) {
     const std::size_t i = (arg + k) % n;
@@ -130,138 +202,100 @@ std::size_t ZbudDiff::pick(unsigned arg, bool need_unreleased, bool need_unfreed
   return 0;
 }
 
-std::string ZbudDiff::compare_bytes(std::size_t index, const unsigned char* impl_bytes) {
-  const std::vector<std::uint8_t>& want = model_.bytes(objects_[index].ref_handle);
-  if (std::memcmp(impl_bytes, want.data(), want.size()) == 0) return "";
-  for (std::size_t i = 0; i < want.size(); i++)
-    if (impl_bytes[i] != want[i]) {
-      std::ostringstream m;
-      m << "[divergence] object " << index << " byte " << i << ": expected "
-        << int{want[i]} << " got " << int{impl_bytes[i]};
-      return m.str();
-    }
-  return "";
-}
-
-std::string ZbudDiff::check_state() {
-  std::ostringstream m;
-  if (zbud_get_pool_size(pool_) != model_.pages())
-    m << "[divergence] pool pages: expected " << model_.pages() << " got " << zbud_get_pool_size(pool_);
-  else if (zbud_live_handles(pool_) != model_.live_handles())
-    m << "[divergence] live handles: expected " << model_.live_handles() << " got "
-      << zbud_live_handles(pool_);
-  else if (static_cast<std::uint64_t>(pages_.pages_in_use()) != zbud_get_pool_size(pool_))
-    m << "[invariant] page frames in use " << pages_.pages_in_use() << " but pool has "
-      << zbud_get_pool_size(pool_) << " pages";
-  return m.str();
-}
-
-std::string ZbudDiff::step(const Op& op, std::string* outcome) {
-  auto rc_mismatch = [](const char* what, long want, long got) {
-    return "[divergence] " + std::string(what) + ": expected " + std::to_string(want) + " got " +
-           std::to_string(got);
-  };
-  bool found = false;
-  std::string diff;
+ZbudOutcome ZbudSide::apply(const Op& op) {
+  ZbudOutcome out;
   switch (op.code) {
     case OpCode::zbud_alloc: {
-      const std::size_t size = op.arg[0];
-      std::vector<std::uint8_t> bytes(size);
-      for (std::size_t i = 0; i < size; i++) bytes[i] = static_cast<std::uint8_t>(op.arg[1] + i * 7);
-      unsigned long ih = 0;
-      ref::ZbudRef::Handle rh = 0;
-      const int want = model_.alloc(size, &rh, bytes);
-      const int got = zbud_alloc(pool_, size, &ih);
-      *outcome = std::to_string(got);
-      if (want != got) return rc_mismatch("return code", want, got);
-      if (got != 0) break;
-      auto* p = static_cast<unsigned char*>(zbud_map(pool_, ih));
-      std::memcpy(p, bytes.data(), size);
-      zbud_unmap(pool_, ih);
-      objects_.push_back(Object{ih, rh, size});
-      by_impl_[ih] = by_ref_[rh] = objects_.size() - 1;
-      *outcome += " object " + std::to_string(objects_.size() - 1);
+      std::vector<std::uint8_t> bytes(op.arg[0]);
+      for (std::size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<std::uint8_t>(op.arg[1] + i * 7);
+      std::uint64_t handle = 0;
+      out.code = pool_->alloc(bytes, &handle);
+      if (out.code != 0) break;
+      out.ran = true;
+      out.object = objects_.size();
+      objects_.push_back(Object{handle, bytes.size()});
+      by_handle_[handle] = out.object;
       break;
     }
-    case OpCode::zbud_free: {
-      const std::size_t i = pick(op.arg[0], true, true, &found);
-      if (!found) break;
-      *outcome = "object " + std::to_string(i);
-      model_.free(objects_[i].ref_handle);
-      zbud_free(pool_, objects_[i].impl_handle);
-      objects_[i].freed = true;
-      if (objects_[i].maps == 0) release(i);
+    case OpCode::zbud_free:
+      out.object = pick(op.arg[0], true, true, &out.ran);
+      if (!out.ran) break;
+      pool_->free(objects_[out.object].handle);
+      objects_[out.object].freed = true;
+      if (objects_[out.object].maps == 0) release(out.object);
       break;
-    }
     case OpCode::zbud_map: {
-      const std::size_t i = pick(op.arg[0], true, false, &found);
-      if (!found) break;
-      *outcome = "object " + std::to_string(i);
-      const bool want = model_.map(objects_[i].ref_handle);
-      auto* got = static_cast<const unsigned char*>(zbud_map(pool_, objects_[i].impl_handle));
-      if (want != (got != nullptr)) return rc_mismatch("mapped", want, got != nullptr);
-      objects_[i].maps++;
-      mappings_.push_back(Mapping{i, got});
-      diff = compare_bytes(i, got);
+      out.object = pick(op.arg[0], true, false, &out.ran);
+      if (!out.ran) break;
+      Object& o = objects_[out.object];
+      const std::uint8_t* address = pool_->map(o.handle);
+      out.code = address != nullptr;
+      if (!address) break;
+      o.maps++;
+      mappings_.push_back(Mapping{out.object, address});
+      out.bytes = pool_->read(o.handle, address, o.size);
       break;
     }
     case OpCode::zbud_unmap: {
       if (mappings_.empty()) break;
       const std::size_t m = op.arg[0] % mappings_.size();
-      const std::size_t i = mappings_[m].object;
+      out.ran = true;
+      out.object = mappings_[m].object;
       mappings_.erase(mappings_.begin() + static_cast<long>(m));
-      *outcome = "object " + std::to_string(i);
-      const bool want = model_.unmap(objects_[i].ref_handle);  // true: released
-      const int got = zbud_unmap(pool_, objects_[i].impl_handle);
-      objects_[i].maps--;
-      if (want != (got == 1)) return rc_mismatch("unmap released", want, got);
-      if (got == 1) release(i);
+      objects_[out.object].maps--;
+      out.code = pool_->unmap(objects_[out.object].handle);
+      if (out.code == 1) release(out.object);
       break;
     }
     case OpCode::zbud_read_mapped: {
       if (mappings_.empty()) break;
       const Mapping& m = mappings_[op.arg[0] % mappings_.size()];
-      *outcome = "object " + std::to_string(m.object);
-      diff = compare_bytes(m.object, m.address);
+      out.ran = true;
+      out.object = m.object;
+      out.bytes = pool_->read(objects_[m.object].handle, m.address, objects_[m.object].size);
       break;
     }
-    case OpCode::zbud_reclaim: {
+    case OpCode::zbud_reclaim:
       mode_ = static_cast<EvictMode>(op.arg[1]);
-      evicted_impl_.clear();
-      evicted_ref_.clear();
-      const int want = model_.reclaim_page(op.arg[0]);
-      const int got = zbud_reclaim_page(pool_, op.arg[0]);
-      *outcome = std::to_string(got) + ", evicted";
-      for (const Eviction& e : evicted_impl_) *outcome += " " + std::to_string(e.object);
-      if (want != got) return rc_mismatch("return code", want, got);
-      if (evicted_ref_ != evicted_impl_) return "[divergence] evicted objects or their order differ from ref's";
-      for (const Eviction& e : evicted_impl_) {
+      evicted_.clear();
+      out.code = pool_->reclaim(op.arg[0]);
+      out.evicted = evicted_;
+      for (const ZbudEviction& e : evicted_) {
         if (!e.freed) continue;
         objects_[e.object].freed = true;
         if (objects_[e.object].maps == 0) release(e.object);
       }
       break;
-    }
-    case OpCode::zbud_migrate: {
-      const std::size_t i = pick(op.arg[0], true, false, &found);
-      if (!found) break;
-      const int want = model_.migrate(objects_[i].ref_handle);
-      const int got = zbud_migrate_page(pool_, objects_[i].impl_handle);
-      *outcome = "object " + std::to_string(i) + ": " + std::to_string(got);
-      if (want != got) return rc_mismatch("return code", want, got);
+    case OpCode::zbud_migrate:
+      out.object = pick(op.arg[0], true, false, &out.ran);
+      if (out.ran) out.code = pool_->migrate(objects_[out.object].handle);
       break;
-    }
     case OpCode::zbud_fail_pages:
-      faults_.fail_pages = op.arg[0];
-      pages_.fail_next_pages(op.arg[0]);
+      pool_->fail_pages(op.arg[0]);
       break;
     default:
       HARNESS_CHECK(false);  // a zswap op in a zbud program
   }
-  if (diff.empty()) diff = check_state();
-  return diff;
+  return out;
 }
 
-}  // namespace
+std::string zbud_compare(const ZbudOutcome& want, const ZbudOutcome& got, const ZbudSide& model,
+                         const ZbudSide& impl, std::string* outcome) {
+  *outcome = std::to_string(got.code);
+  if (got.ran) *outcome += " object " + std::to_string(got.object);
+  if (!got.evicted.empty()) *outcome += ", evicted";
+  for (const ZbudEviction& e : got.evicted) *outcome += " " + std::to_string(e.object);
+  if (want.code != got.code) return mismatch("return code", want.code, got.code);
+  HARNESS_CHECK(want.ran == got.ran && want.object == got.object);  // the sides agreed so far
+  if (want.evicted != got.evicted) return "[divergence] evicted objects or their order differ from ref's";
+  for (std::size_t i = 0; i < got.bytes.size(); i++)
+    if (got.bytes[i] != want.bytes[i])
+      return "[divergence] object " + std::to_string(got.object) + " byte " + std::to_string(i) + ": expected " +
+             std::to_string(want.bytes[i]) + " got " + std::to_string(got.bytes[i]);
+  if (impl.pages() != model.pages()) return mismatch("pool pages", model.pages(), impl.pages());
+  if (impl.live_handles() != model.live_handles())
+    return mismatch("live handles", model.live_handles(), impl.live_handles());
+  return impl.invariants();
+}
 
 RunResult run_zbud_diff(const Program& program) { return run_steps<ZbudDiff>(program); }

@@ -1,18 +1,15 @@
 // The zswap differential driver: a whole impl swap system and a SwapRef, the same
 // operations on both; after each, every counter, per-type entry counts and the
 // quiescent invariants.
-#include <cerrno>
 #include <cstring>
-#include <sstream>
 
 #include "check.h"
 #include "compare.h"
 #include "driver.h"
-#include "run_steps.h"
 #include "pages.h"
-#include "swap_system.h"
+#include "run_steps.h"
 #include "zbud.h"
-#include "zswap_ref.h"
+#include "zswap_sides.h"
 
 namespace {
 
@@ -22,17 +19,50 @@ constexpr pgoff_t kSlots = 32;
 constexpr unsigned kMaxOutstanding = 6;
 static_assert(kOffsetRange > kSlots, "the language reaches out-of-range offsets");
 static_assert(kTypeRange == MAX_SWAPFILES && kTypeRange == ref::kSwapTypes);
+static_assert(static_cast<int>(load_source::device) == static_cast<int>(ref::Source::device));
 
-swap_system_config impl_config() {
-  swap_system_config c;
-  c.zswap.totalram_pages = kRamPages;
-  c.zswap.max_pool_percent = kInitialPercent;
-  c.swap.slots_per_type = kSlots;
-  c.swap.max_outstanding_writeback = kMaxOutstanding;
-  return c;
+const char* source_name(int s) {
+  static const char* const names[] = {"none", "swap_cache", "zswap", "device"};
+  return names[s];
 }
 
-ref::SwapConfig ref_config() {
+std::string mismatch(const char* what, long want, long got) {
+  return "[divergence] " + std::string(what) + ": expected " + std::to_string(want) + " got " +
+         std::to_string(got);
+}
+
+std::string compare_state(const ref::SwapRef& model, SwapSystem& impl) {
+  const zswap_stats zs = zswap_get_stats(&impl.zs);
+  const swap_stats sw = swap_get_stats(&impl.swap);
+  const std::string diff = stats_mismatch(model.stats(), zs, sw);
+  if (!diff.empty()) return "[divergence] counters: " + diff;
+  for (unsigned t = 0; t < MAX_SWAPFILES; t++) {
+    const std::uint64_t entries = zswap_entry_count(&impl.zs, t);
+    if (model.entries(t) != entries)
+      return mismatch(("entries of type " + std::to_string(t)).c_str(), static_cast<long>(model.entries(t)),
+                      static_cast<long>(entries));
+  }
+  return quiescent_invariants(impl);
+}
+
+class ZswapDiff {
+ public:
+  ZswapDiff() : impl_(zswap_impl_config()), model_(zswap_ref_config()) {}
+  std::string step(const Op& op, std::string* outcome) {
+    const ZswapOutcome want = zswap_ref_step(model_, op);
+    const ZswapOutcome got = zswap_impl_step(impl_, op);
+    return zswap_compare(want, got, model_, impl_, outcome);
+  }
+  std::string summary() { return format_stats(zswap_get_stats(&impl_.zs), swap_get_stats(&impl_.swap)); }
+
+ private:
+  SwapSystem impl_;
+  ref::SwapRef model_;
+};
+
+}  // namespace
+
+ref::SwapConfig zswap_ref_config() {
   ref::SwapConfig c;
   c.totalram_pages = kRamPages;
   c.max_pool_percent = kInitialPercent;
@@ -41,120 +71,89 @@ ref::SwapConfig ref_config() {
   return c;
 }
 
-const char* source_name(int s) {
-  static const char* const names[] = {"none", "swap_cache", "zswap", "device"};
-  return names[s];
+swap_system_config zswap_impl_config() {
+  swap_system_config c;
+  c.zswap.totalram_pages = kRamPages;
+  c.zswap.max_pool_percent = kInitialPercent;
+  c.swap.slots_per_type = kSlots;
+  c.swap.max_outstanding_writeback = kMaxOutstanding;
+  return c;
 }
 
-class ZswapDiff {
- public:
-  ZswapDiff() : impl_(impl_config()), model_(ref_config()) {}
-  std::string step(const Op& op, std::string* outcome);
-  std::string summary() { return format_stats(zswap_get_stats(&impl_.zs), swap_get_stats(&impl_.swap)); }
-
- private:
-  std::string check_state();
-
-  SwapSystem impl_;
-  ref::SwapRef model_;
-};
-
-std::string mismatch(const char* what, long want, long got) {
-  return "[divergence] " + std::string(what) + ": expected " + std::to_string(want) + " got " +
-         std::to_string(got);
-}
-
-std::string ZswapDiff::step(const Op& op, std::string* outcome) {
+ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op) {
   const unsigned type = op.arg[0];
   const pgoff_t offset = op.arg[1];
-  int want = 0, got = 0;
+  ZswapOutcome out;
   switch (op.code) {
-    case OpCode::store: {
-      const auto page = make_page(static_cast<PageKind>(op.arg[2]), op.arg[3]);
-      want = model_.store(type, offset, page);
-      got = swap_store(&impl_.swap, type, offset, page.data());
+    case OpCode::store:
+      out.code = model.store(type, offset, make_page(static_cast<PageKind>(op.arg[2]), op.arg[3]));
       break;
-    }
     case OpCode::load: {
-      ref::Page expected(ref::kPageSize);
-      std::vector<unsigned char> actual(PAGE_SIZE);
-      ref::Source ws;
-      load_source gs;
-      want = model_.load(type, offset, &expected, &ws);
-      got = swap_load(&impl_.swap, type, offset, actual.data(), &gs);
-      *outcome = std::to_string(got);
-      if (want != got) return mismatch("return code", want, got);
-      if (got != 0) return check_state();
-      *outcome += std::string(" from ") + source_name(static_cast<int>(gs));
-      if (static_cast<int>(ws) != static_cast<int>(gs))
-        return std::string("[divergence] loaded from: expected ") + source_name(static_cast<int>(ws)) +
-               " got " + source_name(static_cast<int>(gs));
-      if (std::memcmp(actual.data(), expected.data(), actual.size()) == 0) return check_state();
-      for (std::size_t i = 0; i < actual.size(); i++)
-        if (actual[i] != expected[i])
-          return "[divergence] page bytes: first difference at byte " + std::to_string(i) +
-                 ": expected " + std::to_string(expected[i]) + " got " + std::to_string(actual[i]);
-      return check_state();
+      out.page.resize(ref::kPageSize);
+      ref::Source source;
+      out.code = model.load(type, offset, &out.page, &source);
+      out.source = static_cast<int>(source);
+      break;
     }
-    case OpCode::invalidate:
-      want = model_.invalidate(type, offset);
-      got = swap_invalidate(&impl_.swap, type, offset);
-      break;
-    case OpCode::swapoff:
-      want = model_.swapoff(type);
-      got = swapoff(&impl_.swap, type);
-      break;
-    case OpCode::swapon:
-      want = model_.swapon(type);
-      got = swapon(&impl_.swap, type);
-      break;
-    case OpCode::compact:
-      want = model_.compact(type, offset);
-      got = swap_compact(&impl_.swap, type, offset);
-      break;
-    case OpCode::shrink:
-      want = static_cast<int>(model_.shrink(op.arg[0]));
-      got = static_cast<int>(zswap_shrink(&impl_.zs, op.arg[0]));
-      break;
-    case OpCode::complete_io:
-      want = static_cast<int>(model_.complete_io(op.arg[0]));
-      got = static_cast<int>(swap_complete_io(&impl_.swap, op.arg[0]));
-      break;
-    case OpCode::set_pool_percent:
-      model_.set_max_pool_percent(op.arg[0]);
-      impl_.zs.max_pool_percent = op.arg[0];
-      break;
-    case OpCode::fail_pages:
-      model_.fail_next_pages(op.arg[0]);
-      impl_.pages.fail_next_pages(op.arg[0]);
-      break;
-    case OpCode::fail_slab:
-      model_.fail_next_slab(op.arg[0]);
-      impl_.pages.fail_next_slab(op.arg[0]);
-      break;
-    default:
-      HARNESS_CHECK(false);  // a zbud op in a zswap program
+    case OpCode::invalidate: out.code = model.invalidate(type, offset); break;
+    case OpCode::swapoff: out.code = model.swapoff(type); break;
+    case OpCode::swapon: out.code = model.swapon(type); break;
+    case OpCode::compact: out.code = model.compact(type, offset); break;
+    case OpCode::shrink: out.code = static_cast<int>(model.shrink(op.arg[0])); break;
+    case OpCode::complete_io: out.code = static_cast<int>(model.complete_io(op.arg[0])); break;
+    case OpCode::set_pool_percent: model.set_max_pool_percent(op.arg[0]); break;
+    case OpCode::fail_pages: model.fail_next_pages(op.arg[0]); break;
+    case OpCode::fail_slab: model.fail_next_slab(op.arg[0]); break;
+    default: HARNESS_CHECK(false);  // a zbud op in a zswap program
   }
-  *outcome = std::to_string(got);
-  if (want != got) return mismatch("return code", want, got);
-  return check_state();
+  return out;
 }
 
-std::string ZswapDiff::check_state() {
-  const zswap_stats zs = zswap_get_stats(&impl_.zs);
-  const swap_stats sw = swap_get_stats(&impl_.swap);
-  const std::string diff = stats_mismatch(model_.stats(), zs, sw);
-  if (!diff.empty()) return "[divergence] counters: " + diff;
-  for (unsigned t = 0; t < MAX_SWAPFILES; t++) {
-    const std::uint64_t entries = zswap_entry_count(&impl_.zs, t);
-    if (model_.entries(t) != entries)
-      return mismatch(("entries of type " + std::to_string(t)).c_str(),
-                      static_cast<long>(model_.entries(t)), static_cast<long>(entries));
+ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
+  const unsigned type = op.arg[0];
+  const pgoff_t offset = op.arg[1];
+  ZswapOutcome out;
+  switch (op.code) {
+    case OpCode::store:
+      out.code = swap_store(&impl.swap, type, offset, make_page(static_cast<PageKind>(op.arg[2]), op.arg[3]).data());
+      break;
+    case OpCode::load: {
+      out.page.resize(PAGE_SIZE);
+      load_source source;
+      out.code = swap_load(&impl.swap, type, offset, out.page.data(), &source);
+      out.source = static_cast<int>(source);
+      break;
+    }
+    case OpCode::invalidate: out.code = swap_invalidate(&impl.swap, type, offset); break;
+    case OpCode::swapoff: out.code = swapoff(&impl.swap, type); break;
+    case OpCode::swapon: out.code = swapon(&impl.swap, type); break;
+    case OpCode::compact: out.code = swap_compact(&impl.swap, type, offset); break;
+    case OpCode::shrink: out.code = static_cast<int>(zswap_shrink(&impl.zs, op.arg[0])); break;
+    case OpCode::complete_io: out.code = static_cast<int>(swap_complete_io(&impl.swap, op.arg[0])); break;
+    case OpCode::set_pool_percent: impl.zs.max_pool_percent = op.arg[0]; break;
+    case OpCode::fail_pages: impl.pages.fail_next_pages(op.arg[0]); break;
+    case OpCode::fail_slab: impl.pages.fail_next_slab(op.arg[0]); break;
+    default: HARNESS_CHECK(false);  // a zbud op in a zswap program
   }
-  return quiescent_invariants(impl_);
+  return out;
 }
 
-}  // namespace
+std::string zswap_compare(const ZswapOutcome& want, const ZswapOutcome& got, const ref::SwapRef& model,
+                          SwapSystem& impl, std::string* outcome) {
+  *outcome = std::to_string(got.code);
+  if (want.code != got.code) return mismatch("return code", want.code, got.code);
+  if (!got.page.empty() && got.code == 0) {
+    *outcome += std::string(" from ") + source_name(got.source);
+    if (want.source != got.source)
+      return std::string("[divergence] loaded from: expected ") + source_name(want.source) + " got " +
+             source_name(got.source);
+    for (std::size_t i = 0; i < got.page.size(); i++)
+      if (got.page[i] != want.page[i])
+        return "[divergence] page bytes: first difference at byte " + std::to_string(i) + ": expected " +
+               std::to_string(want.page[i]) + " got " + std::to_string(got.page[i]);
+  }
+  return compare_state(model, impl);
+}
 
 std::string quiescent_invariants(SwapSystem& sys) {
   int types_on = 0;

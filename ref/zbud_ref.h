@@ -39,6 +39,14 @@ class ZbudRef {
   using Evict = std::function<int(Handle)>;
 
   ZbudRef(FaultInjector* faults, Evict evict) : faults_(faults), evict_(std::move(evict)) {}
+  // A copy of other's pages and objects that reports to new callbacks (for a copy of
+  // the object that owns the pool).
+  ZbudRef(const ZbudRef& other, FaultInjector* faults, Evict evict) : ZbudRef(other) {
+    faults_ = faults;
+    evict_ = std::move(evict);
+  }
+  ZbudRef(ZbudRef&&) = default;  // callbacks and all: within one owner
+  ZbudRef& operator=(ZbudRef&&) = default;
 
   int alloc(std::uint64_t size, Handle* handle, std::vector<std::uint8_t> bytes = {});
   void free(Handle h);
@@ -55,6 +63,7 @@ class ZbudRef {
   std::vector<std::uint8_t>& bytes(Handle h) { return objects_.at(h).bytes; }
 
  private:
+  ZbudRef(const ZbudRef&) = default;  // would keep the old owner's callbacks
   struct Page {
     unsigned chunks[2] = {0, 0};  // [0] first buddy, [1] last buddy
     Handle handle[2] = {0, 0};

@@ -16,6 +16,30 @@ SwapRef::SwapRef(const SwapConfig& config) : config_(config) {
   for (unsigned type = 0; type < kSwapTypes; type++) swapon(type);
 }
 
+SwapRef::SwapRef(const SwapRef& other) {
+  std::lock_guard<std::mutex> lock(other.mutex_);
+  config_ = other.config_;
+  faults_ = other.faults_;
+  io_ = other.io_;
+  storing_ = other.storing_;
+  stats_ = other.stats_;
+  for (unsigned type = 0; type < kSwapTypes; type++) {
+    const Type& from = other.types_[type];
+    Type& to = types_[type];
+    to.on = from.on;
+    if (from.pool) to.pool.emplace(*from.pool, &faults_, evict_for(type));
+    to.entries = from.entries;
+    to.offset_of = from.offset_of;
+    to.in_use = from.in_use;
+    to.cache = from.cache;
+    to.device = from.device;
+  }
+}
+
+ZbudRef::Evict SwapRef::evict_for(unsigned type) {
+  return [this, type](ZbudRef::Handle h) { return writeback(type, h); };
+}
+
 std::uint64_t SwapRef::compressed_length(const Page& page) const {
   thread_local std::vector<char> dst(2 * kPageSize);
   if (config_.zstd)
@@ -123,7 +147,7 @@ int SwapRef::swapon(unsigned type) {
   if (t.on) return -EBUSY;
   t = Type{};
   t.on = true;
-  t.pool.emplace(&faults_, [this, type](ZbudRef::Handle h) { return writeback(type, h); });
+  t.pool.emplace(&faults_, evict_for(type));
   return 0;
 }
 

@@ -50,6 +50,9 @@ enum class Source { none, swap_cache, zswap, device };
 class SwapRef {
  public:
   explicit SwapRef(const SwapConfig& config);
+  // A copy of the whole state (property tests copy the model to predict an outcome).
+  SwapRef(const SwapRef& other);
+  SwapRef& operator=(const SwapRef&) = delete;
 
   int swapon(unsigned type);
   int swapoff(unsigned type);
@@ -89,6 +92,7 @@ class SwapRef {
 
   int zswap_store(unsigned type, std::uint64_t offset, const Page& page);
   int writeback(unsigned type, ZbudRef::Handle handle);
+  ZbudRef::Evict evict_for(unsigned type);  // type's pool evicts by writeback
   void erase_entry(unsigned type, std::uint64_t offset);
   void drop_cached_page(unsigned type, std::uint64_t offset);
   void complete_one();

@@ -1,0 +1,33 @@
+// The two sides of the zswap differential test, one operation at a time: ref (the
+// model) and impl (the system under test), and the comparison of what they did. The
+// zswap_diff driver and the property tests (props/zswap_props.cpp) share them, so a
+// property counterexample replays the same way as a fuzz input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ops.h"
+#include "swap_system.h"
+#include "zswap_ref.h"
+
+// What one operation returned on one side.
+struct ZswapOutcome {
+  int code = 0;
+  int source = 0;                  // load: none, swap_cache, zswap, device (the same order on both sides)
+  std::vector<std::uint8_t> page;  // load: the bytes read
+};
+
+// The configuration of both sides: a small machine, so stores hit the pool limit.
+ref::SwapConfig zswap_ref_config();
+swap_system_config zswap_impl_config();
+
+ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op);
+ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op);
+
+// "" when impl did what ref did and the two then agree on every counter, the entry
+// count of each type and the quiescent invariants; else the first difference.
+// *outcome: what impl returned, for the trace.
+std::string zswap_compare(const ZswapOutcome& want, const ZswapOutcome& got, const ref::SwapRef& model,
+                          SwapSystem& impl, std::string* outcome);
