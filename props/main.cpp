@@ -1,0 +1,21 @@
+// The property tests' main: rapidcheck runs with a fixed seed unless RC_PARAMS names
+// one, so a plain run is the same run every time.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace {
+constexpr const char* kDefaultSeed = "seed=20261122";
+}
+
+int main(int argc, char** argv) {
+  const char* params = std::getenv("RC_PARAMS");
+  std::string value = params ? params : "";
+  if (value.find("seed=") == std::string::npos) {
+    value += value.empty() ? kDefaultSeed : std::string(" ") + kDefaultSeed;
+    setenv("RC_PARAMS", value.c_str(), 1);
+  }
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
