@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <random>
 
 #include "strategy.h"
@@ -24,8 +25,13 @@ class PctStrategy : public Strategy {
   }
 
   int choose(const int* runnable, int count, std::uint64_t step) override {
+    // The scheduler asks only when there is a choice: a change point that fell on a
+    // step without one takes effect at the next choice.
     for (std::size_t i = 0; i < change_points_.size(); i++)
-      if (change_points_[i] == step) priority_[runnable[0]] = static_cast<int>(depth_ - 1 - i);
+      if (change_points_[i] <= step) {
+        priority_[runnable[0]] = static_cast<int>(depth_ - 1 - i);
+        change_points_[i] = UINT64_MAX;
+      }
     int best = runnable[0];
     for (int i = 1; i < count; i++)
       if (priority_[runnable[i]] > priority_[best]) best = runnable[i];
@@ -33,7 +39,7 @@ class PctStrategy : public Strategy {
   }
 
   std::string describe() const override {
-    return "pct:" + std::to_string(seed_) + ":" + std::to_string(depth_);
+    return "pct:" + std::to_string(seed_) + ":" + std::to_string(depth_) + ":" + std::to_string(expected_steps_);
   }
 
  private:
@@ -57,8 +63,10 @@ std::unique_ptr<Strategy> parse_strategy(const std::string& spec) {
     if (spec.rfind("pct:", 0) == 0) {
       const std::size_t colon = spec.find(':', 4);
       if (colon == std::string::npos) return nullptr;
-      return make_pct_strategy(std::stoull(spec.substr(4, colon - 4)), std::stoi(spec.substr(colon + 1)),
-                               kTypicalRaceSteps);
+      const std::size_t steps_colon = spec.find(':', colon + 1);
+      const std::uint64_t steps =
+          steps_colon == std::string::npos ? kTypicalRaceSteps : std::stoull(spec.substr(steps_colon + 1));
+      return make_pct_strategy(std::stoull(spec.substr(4, colon - 4)), std::stoi(spec.substr(colon + 1)), steps);
     }
   } catch (const std::exception&) {
   }

@@ -17,11 +17,15 @@ namespace {
 constexpr const char* kFindingTags[] = {"[divergence]", "[invariant]", "[harness bug]", "ERROR: AddressSanitizer",
                                         "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer"};
 
-std::string first_finding(const std::string& output) {
+std::string first_finding(const std::string& output, const std::string& context_prefix) {
   std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);)
+  std::string context;
+  for (std::string line; std::getline(lines, line);) {
+    if (!context_prefix.empty() && line.rfind(context_prefix, 0) == 0) context = line;
     for (const char* tag : kFindingTags)
-      if (line.find(tag) != std::string::npos) return line;
+      if (line.find(tag) != std::string::npos)
+        return context.empty() || line.find(context) != std::string::npos ? line : line + " [" + context + "]";
+  }
   return "";
 }
 
@@ -45,7 +49,7 @@ std::string first_finding(const std::string& output) {
 
 }  // namespace
 
-std::string run_isolated(const std::function<void()>& body) {
+std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix) {
   int fds[2];
   if (pipe(fds) != 0) return "[harness bug] pipe: " + std::string(std::strerror(errno));
   std::fflush(nullptr);
@@ -66,7 +70,7 @@ std::string run_isolated(const std::function<void()>& body) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  std::string finding = first_finding(output);
+  std::string finding = first_finding(output, context_prefix);
   if (finding.empty()) {
     finding = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                   : "exited with status " + std::to_string(WEXITSTATUS(status));

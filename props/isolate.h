@@ -8,5 +8,6 @@
 
 // "" when body returned; otherwise why the case failed: the first finding line the
 // child printed ("[divergence] ...", "[invariant] ...", "ERROR: AddressSanitizer: ...")
-// or, failing that, how it died.
-std::string run_isolated(const std::function<void()>& body);
+// or, failing that, how it died. With context_prefix, the child's last line starting
+// with it before the finding is appended in brackets (say, which schedule was running).
+std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix = "");

@@ -27,13 +27,13 @@ constexpr Target kTargets[] = {
 
 struct Options {
   std::optional<Target> target;
-  std::string strategy;  // zswap_race: "random:SEED" or "pct:SEED:DEPTH" instead of the input's choices
+  std::string strategy;  // zswap_race: "random:SEED" or "pct:SEED:DEPTH[:STEPS]" instead of the input's choices
   std::string timeline;  // zswap_race: write the timeline as HTML here
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: repro [--target NAME] [--strategy random:SEED|pct:SEED:DEPTH] [--timeline OUT.html] FILE...\n"
+               "usage: repro [--target NAME] [--strategy random:SEED|pct:SEED:DEPTH[:STEPS]] [--timeline OUT.html] FILE...\n"
                "  Reruns each file through its target and prints the program, the outcome of every\n"
                "  operation and the first divergence (zswap_race: with the per-thread timeline;\n"
                "  --timeline also writes it as an HTML page). The target is --target, or a path\n"
@@ -97,7 +97,7 @@ int reproduce(const std::string& file, const Options& options) {
     std::unique_ptr<Strategy> strategy =
         options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
     if (!strategy) {
-      std::fprintf(stderr, "error: bad --strategy '%s' (random:SEED or pct:SEED:DEPTH)\n", options.strategy.c_str());
+      std::fprintf(stderr, "error: bad --strategy '%s' (random:SEED or pct:SEED:DEPTH[:STEPS])\n", options.strategy.c_str());
       return 2;
     }
     const RaceResult result = run_zswap_race(program, *strategy);

@@ -1,0 +1,134 @@
+// The parallel property rapidcheck lacks: a sequential prefix and 2-3 concurrent
+// suffixes, each case run under several PCT schedules of our scheduler; the oracle is
+// the race fuzzer's (linearizable swap content, quiescent invariants, sanitizers).
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "counterexample.h"
+#include "isolate.h"
+#include "race.h"
+#include "strategy.h"
+
+namespace {
+
+constexpr int kSchedulesPerCase = 32;
+constexpr int kPctDepth = 3;
+// Where PCT's change points fall: these programs take a few hundred scheduling points.
+constexpr std::uint64_t kPctSteps[] = {100, 300, 1000};
+
+Op make_op(OpCode code, std::uint16_t a0, std::uint16_t a1, std::uint16_t a2, std::uint16_t a3) {
+  Op op{};
+  op.code = code;
+  op.arg[0] = a0;
+  op.arg[1] = a1;
+  op.arg[2] = a2;
+  op.arg[3] = a3;
+  return op;
+}
+
+// Race programs reach types 0-1 and offsets 0-7; mostly type 0 and offsets 0-3, so
+// threads meet.
+rc::Gen<std::uint16_t> gen_type() {
+  return rc::gen::weightedOneOf<std::uint16_t>({{4, rc::gen::just<std::uint16_t>(0)}, {1, rc::gen::just<std::uint16_t>(1)}});
+}
+rc::Gen<std::uint16_t> gen_offset() { return rc::gen::inRange<std::uint16_t>(0, 4); }
+
+rc::Gen<Op> gen_op(bool in_prefix) {
+  const auto keyed = [](OpCode code) {
+    return rc::gen::apply([code](std::uint16_t t, std::uint16_t o) { return make_op(code, t, o, 0, 0); }, gen_type(),
+                          gen_offset());
+  };
+  const auto store = rc::gen::apply(
+      [](std::uint16_t t, std::uint16_t o, std::uint16_t kind, std::uint16_t seed) {
+        return make_op(OpCode::store, t, o, kind, seed);
+      },
+      gen_type(), gen_offset(), rc::gen::inRange<std::uint16_t>(0, 6), rc::gen::inRange<std::uint16_t>(0, 4));
+  const auto counted = [](OpCode code) {
+    return rc::gen::map(rc::gen::inRange<std::uint16_t>(1, 5), [code](std::uint16_t n) { return make_op(code, n, 0, 0, 0); });
+  };
+  const auto whole_type = [](OpCode code) {
+    return rc::gen::map(gen_type(), [code](std::uint16_t t) { return make_op(code, t, 0, 0, 0); });
+  };
+  if (in_prefix) return rc::gen::weightedOneOf<Op>({{4, store}, {1, keyed(OpCode::invalidate)}});
+  return rc::gen::weightedOneOf<Op>({{5, store},
+                                     {2, keyed(OpCode::load)},
+                                     {2, keyed(OpCode::invalidate)},
+                                     {1, keyed(OpCode::compact)},
+                                     {2, counted(OpCode::shrink)},
+                                     {1, counted(OpCode::complete_io)},
+                                     {1, whole_type(OpCode::swapoff)},
+                                     {1, whole_type(OpCode::swapon)}});
+}
+
+struct RaceCase {
+  std::vector<Op> prefix;
+  std::vector<std::vector<Op>> threads;  // 2-3 suffixes
+};
+
+Program program_of(const RaceCase& c) {
+  Program p;
+  p.layer = Layer::zswap;
+  p.version = kRaceFormatVersion;
+  p.threads = static_cast<int>(c.threads.size());
+  p.ops = c.prefix;
+  for (std::size_t t = 0; t < c.threads.size(); t++)
+    for (Op op : c.threads[t]) {
+      op.thread = static_cast<std::uint8_t>(t + 1);
+      p.ops.push_back(op);
+    }
+  return p;
+}
+
+// The PCT seeds a case runs under; the failing one is in the failure message.
+std::uint64_t schedule_seed(int i) { return 1000 + static_cast<std::uint64_t>(i); }
+
+}  // namespace
+
+namespace rc {
+template <>
+struct Arbitrary<RaceCase> {
+  static Gen<RaceCase> arbitrary() {
+    return gen::build<RaceCase>(
+        gen::set(&RaceCase::prefix, gen::resize(12, gen::container<std::vector<Op>>(gen_op(true)))),
+        gen::set(&RaceCase::threads,
+                 gen::mapcat(gen::inRange(2, 4), [](int n) {
+                   return gen::container<std::vector<std::vector<Op>>>(
+                       static_cast<std::size_t>(n),
+                       gen::resize(8, gen::nonEmpty(gen::container<std::vector<Op>>(gen_op(false)))));
+                 })));
+  }
+};
+
+template <>
+struct Arbitrary<Op> {
+  static Gen<Op> arbitrary() { return gen_op(false); }
+};
+}  // namespace rc
+
+void showValue(const Op& op, std::ostream& os) { os << format_op(op); }
+
+RC_GTEST_PROP(RaceProps, ConcurrentRunsAreLinearizable, (const RaceCase& c)) {
+  const Program program = program_of(c);
+  RC_TAG(program.threads == 2 ? "2 threads" : "3 threads");
+  const std::string failure = run_isolated([&] {
+    for (int i = 0; i < kSchedulesPerCase; i++) {
+      const std::string spec = "pct:" + std::to_string(schedule_seed(i)) + ":" + std::to_string(kPctDepth) + ":" +
+                               std::to_string(kPctSteps[i % std::size(kPctSteps)]);
+      std::fprintf(stderr, "schedule %s\n", spec.c_str());  // names the schedule if the run dies
+      const auto strategy = parse_strategy(spec);
+      const RaceResult result = run_zswap_race(program, *strategy);
+      // (A deadlock leaves threads parked: the child exits without tearing down.)
+      if (result.divergence) RC_FAIL(result.divergence->message + " [schedule " + spec + "]");
+    }
+  }, "schedule ");
+  if (failure.empty()) return;
+  const std::size_t at = failure.rfind("[schedule ");
+  const std::string spec =
+      at == std::string::npos ? "<none>" : failure.substr(at + 10, failure.find(']', at) - at - 10);
+  RC_FAIL(failure + "\nprogram:\n" + format_program(program) +
+          save_counterexample("zswap_race", program, " --strategy " + spec));
+}
