@@ -52,20 +52,6 @@ const std::vector<OpInfo>& infos() {
   return all;
 }
 
-// The opcodes of a layer in a format version, in list order: a record's opcode byte
-// indexes this.
-const std::vector<OpCode>& layer_ops(Layer layer, int version) {
-  static const auto make = [](Layer l, int v) {
-    std::vector<OpCode> ops;
-    for (std::size_t i = 0; i < kOpCount; i++)
-      if (kSpecs[i].layer == l && kSpecs[i].since <= v) ops.push_back(static_cast<OpCode>(i));
-    return ops;
-  };
-  static const std::vector<OpCode> table[2][2] = {{make(Layer::zbud, 1), make(Layer::zbud, 2)},
-                                                  {make(Layer::zswap, 1), make(Layer::zswap, 2)}};
-  return table[static_cast<int>(layer)][version - 1];
-}
-
 // Decodes one version-1 record (padded) into op.
 Op decode_record(std::vector<std::uint8_t> rec, Layer layer, int version) {
   rec.resize(kOpRecordSize, 0);
@@ -103,6 +89,18 @@ const char* const kEvictModeNames[] = {
 };
 
 }  // namespace
+
+const std::vector<OpCode>& layer_ops(Layer layer, int version) {
+  static const auto make = [](Layer l, int v) {
+    std::vector<OpCode> ops;
+    for (std::size_t i = 0; i < kOpCount; i++)
+      if (kSpecs[i].layer == l && kSpecs[i].since <= v) ops.push_back(static_cast<OpCode>(i));
+    return ops;
+  };
+  static const std::vector<OpCode> table[2][2] = {{make(Layer::zbud, 1), make(Layer::zbud, 2)},
+                                                  {make(Layer::zswap, 1), make(Layer::zswap, 2)}};
+  return table[static_cast<int>(layer)][version - 1];
+}
 
 bool Program::operator==(const Program& o) const {
   if (layer != o.layer || version != o.version || threads != o.threads || schedule != o.schedule ||

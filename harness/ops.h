@@ -98,6 +98,9 @@ struct OpInfo {
 };
 
 const OpInfo& op_info(OpCode code);
+// The opcodes of a layer in a format version (1 or 2), in list order: a record's
+// opcode byte indexes this.
+const std::vector<OpCode>& layer_ops(Layer layer, int version);
 const char* layer_name(Layer layer);
 
 // Any bytes are a program of the given layer (version 2 only for the zswap layer).

@@ -83,6 +83,8 @@ Program program_of(const RaceCase& c) {
   return p;
 }
 
+void showValue(const RaceCase& c, std::ostream& os) { os << "\n" << format_program(program_of(c)); }
+
 // The PCT seeds a case runs under; the failing one is in the failure message.
 std::uint64_t schedule_seed(int i) { return 1000 + static_cast<std::uint64_t>(i); }
 
