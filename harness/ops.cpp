@@ -57,13 +57,8 @@ Op decode_record(std::vector<std::uint8_t> rec, Layer layer, int version) {
   rec.resize(kOpRecordSize, 0);
   const std::vector<OpCode>& codes = layer_ops(layer, version);
   Op op{codes[rec[0] % codes.size()], {}};
-  const OpInfo& info = op_info(op.code);
   for (int a = 0; a < 4; a++) {
-    unsigned range = info.arg_range[a];
-    // Race programs narrow the key space so that threads meet on the same slots.
-    if (version == kRaceFormatVersion && range == kTypeRange && std::string(info.arg_name[a]) == "type")
-      range = kRaceTypes;
-    if (version == kRaceFormatVersion && range == kOffsetRange) range = kRaceOffsets;
+    const unsigned range = arg_range(op.code, a, version);
     const unsigned raw = rec[1 + 2 * a] | (rec[2 + 2 * a] << 8);
     op.arg[a] = static_cast<std::uint16_t>(range ? raw % range : 0);
   }
@@ -117,6 +112,15 @@ bool Program::operator==(const Program& o) const {
 const OpInfo& op_info(OpCode code) {
   HARNESS_CHECK(static_cast<std::size_t>(code) < kOpCount);
   return infos()[static_cast<std::size_t>(code)];
+}
+
+unsigned arg_range(OpCode code, int a, int version) {
+  const OpInfo& info = op_info(code);
+  const unsigned range = info.arg_range[a];
+  if (version != kRaceFormatVersion) return range;
+  if (range == kTypeRange && std::string(info.arg_name[a]) == "type") return kRaceTypes;
+  if (range == kOffsetRange) return kRaceOffsets;
+  return range;
 }
 
 const char* layer_name(Layer layer) { return layer == Layer::zbud ? "zbud" : "zswap"; }

@@ -98,6 +98,9 @@ struct OpInfo {
 };
 
 const OpInfo& op_info(OpCode code);
+// The range of argument a of code in a format version: race programs (version 2)
+// narrow types and offsets so that threads meet on the same slots; 0 = unused.
+unsigned arg_range(OpCode code, int a, int version);
 // The opcodes of a layer in a format version (1 or 2), in list order: a record's
 // opcode byte indexes this.
 const std::vector<OpCode>& layer_ops(Layer layer, int version);

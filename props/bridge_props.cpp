@@ -16,12 +16,8 @@ rc::Gen<Op> gen_op(Layer layer, int version, int threads) {
     const std::vector<OpCode>& codes = layer_ops(layer, version);
     Op op{};
     op.code = codes[*rc::gen::inRange<std::size_t>(0, codes.size())];
-    const OpInfo& info = op_info(op.code);
     for (int a = 0; a < 4; a++) {
-      unsigned range = info.arg_range[a];
-      if (version == kRaceFormatVersion && range == kTypeRange && std::string(info.arg_name[a]) == "type")
-        range = kRaceTypes;
-      if (version == kRaceFormatVersion && range == kOffsetRange) range = kRaceOffsets;
+      const unsigned range = arg_range(op.code, a, version);
       op.arg[a] = range ? *rc::gen::inRange<std::uint16_t>(0, static_cast<std::uint16_t>(range)) : 0;
     }
     if (version == kRaceFormatVersion) op.thread = *rc::gen::inRange<std::uint8_t>(0, static_cast<std::uint8_t>(threads + 1));
