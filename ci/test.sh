@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: builds and runs every test under ASan+UBSan+LSan and under TSan.
-# A second run reuses the builds in build/<preset>.
+# The test command: builds and runs every test under ASan+UBSan+LSan and under TSan,
+# then the short mutant hunt that gates CI: every mutant must die and the clean impl
+# must pass. A second run reuses the builds in build/<preset>.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_packages "${BUILD_PACKAGES[@]}"
@@ -12,4 +13,12 @@ for preset in asan tsan; do
   build_preset "$preset"
   ctest --preset "$preset" || status=1
 done
+
+# The gate: the property suites kill every mutant in their default run and stop on
+# their own (about two minutes in all); 60 s is only a cap per run. ci/hunt.sh runs the
+# whole matrix, fuzzers included.
+echo "=== mutant hunt (property suites) ==="
+mkdir -p build/hunt
+build/asan/tools/hunt --seconds 60 --killer zbud_props --killer zswap_props --killer race_props \
+  --json build/hunt/gate.json --svg build/hunt/gate.svg || status=1
 exit $status

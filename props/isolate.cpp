@@ -17,14 +17,24 @@ namespace {
 constexpr const char* kFindingTags[] = {"[divergence]", "[invariant]", "[harness bug]", "ERROR: AddressSanitizer",
                                         "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer"};
 
+// A sanitizer report's first stack frame in impl/: where the bug is (the mutant hunt
+// takes its signature from it).
+std::string first_impl_frame(std::istringstream& lines) {
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" in ") != std::string::npos && line.find("/impl/") != std::string::npos) return "\n" + line;
+  return "";
+}
+
 std::string first_finding(const std::string& output, const std::string& context_prefix) {
   std::istringstream lines(output);
   std::string context;
   for (std::string line; std::getline(lines, line);) {
     if (!context_prefix.empty() && line.rfind(context_prefix, 0) == 0) context = line;
     for (const char* tag : kFindingTags)
-      if (line.find(tag) != std::string::npos)
-        return context.empty() || line.find(context) != std::string::npos ? line : line + " [" + context + "]";
+      if (line.find(tag) != std::string::npos) {
+        if (!context.empty() && line.find(context) == std::string::npos) line += " [" + context + "]";
+        return line.find("Sanitizer") != std::string::npos ? line + first_impl_frame(lines) : line;
+      }
   }
   return "";
 }
