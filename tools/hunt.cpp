@@ -273,6 +273,7 @@ std::string signature(std::string_view line, std::string_view following) {
 enum class Verdict { survived, killed, harness_bug };
 
 struct Run {
+  Run(Mutant m, const Killer* k) : mutant(m), killer(k) {}
   Mutant mutant;  // Mutant::none: the clean implementation
   const Killer* killer;
   Verdict verdict = Verdict::survived;
@@ -661,7 +662,7 @@ int main(int argc, char** argv) {
   hunted.insert(hunted.end(), o.mutants.begin(), o.mutants.end());
   std::vector<Run> runs;
   for (Mutant m : hunted)
-    for (const Killer* k : o.killers) runs.push_back(Run{.mutant = m, .killer = k});
+    for (const Killer* k : o.killers) runs.emplace_back(m, k);
   const std::size_t nk = o.killers.size();
   const std::size_t waves = (runs.size() + o.jobs - 1) / o.jobs;
   std::fprintf(stderr, "hunt: %zu mutants and the clean impl x %zu killers = %zu runs of %ds, %zu at once (up to %zus)\n",
