@@ -15,6 +15,8 @@ source "$(dirname "$0")/lib.sh"
 seconds=60 args=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --seconds|--mutant|--killer|--jobs)
+      [ $# -ge 2 ] || { echo "error: $1 needs a value (see --help)" >&2; exit 2; } ;;&
     --seconds) seconds=$2; shift 2 ;;
     --mutant|--killer|--jobs) args+=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -25,7 +27,10 @@ done
 ensure_packages "${BUILD_PACKAGES[@]}"
 cd "$ROOT"
 echo "building the fuzz preset, and the property suites and hunt under asan..."
-build_preset fuzz >/dev/null
-build_preset asan --target hunt zbud_props zswap_props race_props >/dev/null
 mkdir -p build/hunt
+if ! { build_preset fuzz && build_preset asan --target hunt zbud_props zswap_props race_props; } >build/hunt/build.log 2>&1; then
+  tail -n 40 build/hunt/build.log >&2
+  echo "error: the build failed (whole log: build/hunt/build.log)" >&2
+  exit 2
+fi
 exec build/asan/tools/hunt --seconds "$seconds" "${args[@]}" --json build/hunt/hunt.json --svg build/hunt/hunt.svg

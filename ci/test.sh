@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_packages "${BUILD_PACKAGES[@]}"
 cd "$ROOT"
+# The clean implementation with the default property settings, whatever the caller's shell has.
+unset ZSWAP_MUTANT RC_PARAMS ZSWAP_PROPS_CORPUS GTEST_FILTER
 
 status=0
 for preset in asan tsan; do

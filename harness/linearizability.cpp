@@ -53,7 +53,7 @@ struct Search {
   struct VisitedHash {
     std::size_t operator()(const Visited& v) const { return std::hash<std::uint64_t>()(v.done * 0x9e3779b97f4a7c15ull ^ v.state); }
   };
-  std::unordered_set<Visited, VisitedHash> failed;  // known dead ends
+  std::unordered_set<Visited, VisitedHash> failed{};  // known dead ends
 
   static Visited key(std::uint64_t done, const SlotState& s) { return {done, std::uint64_t{s.value} << 1 | s.on}; }
 

@@ -45,10 +45,13 @@ std::string save_counterexample(const std::string& target, const Program& counte
   const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
   const std::filesystem::path path = std::filesystem::path(dir) / target /
                                      ("props." + std::string(test->test_suite_name()) + "." + test->name());
-  std::filesystem::create_directories(path.parent_path());
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
   const std::vector<std::uint8_t> bytes = encode(*program);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (error || !out) return "\n(could not write " + path.string() + (error ? ": " + error.message() : "") + ")";
   return "\ncounterexample written to " + path.string() + "; replay: repro --target " + target + repro_flags +
          " " + path.string();
 }

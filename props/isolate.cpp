@@ -1,15 +1,30 @@
 #include "isolate.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <sstream>
 
 #include <rapidcheck.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ISOLATE_CHECK_LEAKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ISOLATE_CHECK_LEAKS 1
+#endif
+#endif
+#ifdef ISOLATE_CHECK_LEAKS
+#include <sanitizer/lsan_interface.h>
+#endif
 
 namespace {
 
@@ -39,6 +54,16 @@ std::string first_finding(const std::string& output, const std::string& context_
   return "";
 }
 
+// Leaks are checked in the child, where the case's allocations live: _exit skips
+// LeakSanitizer's exit-time check.
+bool leaked() {
+#ifdef ISOLATE_CHECK_LEAKS
+  return __lsan_do_recoverable_leak_check() != 0;
+#else
+  return false;
+#endif
+}
+
 [[noreturn]] void child(int out, const std::function<void()>& body) {
   dup2(out, STDERR_FILENO);
   dup2(out, STDOUT_FILENO);
@@ -47,19 +72,53 @@ std::string first_finding(const std::string& output, const std::string& context_
   try {
     body();
   } catch (const rc::detail::CaseResult& result) {
-    std::fprintf(stderr, "%s\n", result.description.c_str());
-    status = 1;
+    // Preconditions are checked in the parent: a discard here could not reach rapidcheck.
+    if (result.type == rc::detail::CaseResult::Type::Failure) {
+      std::fprintf(stderr, "%s\n", result.description.c_str());
+      status = 1;
+    } else if (result.type == rc::detail::CaseResult::Type::Discard) {
+      std::fprintf(stderr, "[harness bug] a case was discarded inside its child: %s\n", result.description.c_str());
+      status = 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "[harness bug] exception: %s\n", e.what());
     status = 1;
   }
+  // Only after a passing body: a failing one may leave its objects behind on purpose
+  // (a deadlocked race keeps its threads' state).
+  if (status == 0 && leaked()) status = 1;
   std::fflush(nullptr);
   _exit(status);  // no exit handlers: the parent owns them
 }
 
+// What the child printed, up to its end or the deadline; nullopt at the deadline.
+std::optional<std::string> read_until(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::string output;
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) return output;
+    if (ready <= 0) continue;  // interrupted or timed out: the deadline check above decides
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) output.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) return output;
+  }
+}
+
+// The start and the end of a long output: a sanitizer names the cause of death last.
+std::string excerpt(const std::string& output) {
+  constexpr std::size_t kPart = 2000;
+  if (output.size() <= 2 * kPart) return output;
+  return output.substr(0, kPart) + "\n[...]\n" + output.substr(output.size() - kPart);
+}
+
 }  // namespace
 
-std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix) {
+std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix,
+                         std::chrono::seconds deadline) {
   int fds[2];
   if (pipe(fds) != 0) return "[harness bug] pipe: " + std::string(std::strerror(errno));
   std::fflush(nullptr);
@@ -70,21 +129,21 @@ std::string run_isolated(const std::function<void()>& body, const std::string& c
     child(fds[1], body);
   }
   close(fds[1]);
-  std::string output;
-  char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;)
-    if (n > 0) output.append(buf, static_cast<std::size_t>(n));
-    else if (errno != EINTR) break;
+  const std::optional<std::string> output = read_until(fds[0], std::chrono::steady_clock::now() + deadline);
   close(fds[0]);
+  if (!output) kill(pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  std::string finding = first_finding(output, context_prefix);
-  if (finding.empty()) {
-    finding = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
-    finding += "; its output:\n" + output.substr(0, 2000);
-  }
-  return finding;
+  if (waited < 0) return "[harness bug] waitpid: " + std::string(std::strerror(errno));
+  if (!output)
+    return "[invariant] the case did not finish in " + std::to_string(deadline.count()) +
+           " s (a hang or a livelock)";
+  // A report that does not end the process (a TSan warning without halt_on_error) still fails the case.
+  std::string finding = first_finding(*output, context_prefix);
+  if (!finding.empty() || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return finding;
+  return (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                              : "exited with status " + std::to_string(WEXITSTATUS(status))) +
+         " without a finding line; its output:\n" + excerpt(*output);
 }

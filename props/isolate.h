@@ -3,11 +3,15 @@
 // rapidcheck shrink it, instead of ending the test binary.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
-// "" when body returned; otherwise why the case failed: the first finding line the
+// "" when body returned without printing a finding; otherwise why the case failed: the first finding line the
 // child printed ("[divergence] ...", "[invariant] ...", "ERROR: AddressSanitizer: ...")
 // or, failing that, how it died. With context_prefix, the child's last line starting
 // with it before the finding is appended in brackets (say, which schedule was running).
-std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix = "");
+// Under ASan a passing body is also checked for leaks. A case takes milliseconds; one
+// still running at the deadline is killed and reported as a hang.
+std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix = "",
+                         std::chrono::seconds deadline = std::chrono::seconds(60));

@@ -383,6 +383,9 @@ Live start(const Options& o, const Run& run, std::size_t index) {
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
     setenv("ZSWAP_MUTANT", run.mutant == Mutant::none ? "" : mutants::name(run.mutant), 1);
+    // The caller's property settings would change what a suite runs, or write its
+    // counterexamples into a corpus.
+    for (const char* name : {"RC_PARAMS", "ZSWAP_PROPS_CORPUS", "GTEST_FILTER"}) unsetenv(name);
     execv(argv[0], argv.data());
     std::fprintf(stderr, "%s hunt: cannot execute %s: %s\n", kHarnessBugTag, argv[0], std::strerror(errno));
     _exit(127);
@@ -403,7 +406,20 @@ void finish(const Options& o, const Live& live, int status, Run& run) {
     run.note = (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                     : "exited with status " + std::to_string(WEXITSTATUS(status))) +
                " without a finding line";
+  // A property suite ends on its own; one stopped at the budget checked less than it says.
+  if (live.stopped && run.killer->kind == KillerKind::props)
+    run.note = "did not finish within the budget";
+  // On the clean impl anything but a clean finish is an alarm, with or without a finding line.
+  if (run.mutant == Mutant::none && run.verdict == Verdict::survived && !run.note.empty()) {
+    run.verdict = Verdict::killed;
+    run.first_line = run.note;
+    run.signature = "run:" + run.note;
+  }
 }
+
+// A fuzzer stops itself at the budget (-max_total_time); the grace lets a finding made
+// in its last moment be written out instead of cut off.
+std::chrono::seconds grace(const Killer& k) { return std::chrono::seconds(k.kind == KillerKind::fuzz ? 10 : 0); }
 
 // Set by SIGINT/SIGTERM: the runs are in their own process groups, so a Ctrl-C on the
 // terminal does not reach them; execute() stops them itself.
@@ -442,7 +458,7 @@ void execute(const Options& o, std::vector<Run>& runs) {
     }
     const auto now = Clock::now();
     for (Live& l : live)
-      if (!l.stopped && now - l.start >= std::chrono::seconds(o.seconds)) {
+      if (!l.stopped && now - l.start >= std::chrono::seconds(o.seconds) + grace(*runs[l.index].killer)) {
         kill(-l.pid, SIGKILL);
         l.stopped = true;
       }
@@ -534,7 +550,8 @@ void print_report(const Options& o, const std::vector<Run>& runs, const std::vec
   list("FALSE ALARMS (the clean implementation was flagged)",
        [](const Run& r) { return r.mutant == Mutant::none && r.verdict == Verdict::killed; });
   list("HARNESS BUGS (bugs of the harness, not of impl)", [](const Run& r) { return r.verdict == Verdict::harness_bug; });
-  list("failures without a finding line (not counted)", [](const Run& r) { return !r.note.empty(); });
+  list("mutant runs that died or were cut off without a finding line (not counted as kills)",
+       [](const Run& r) { return r.mutant != Mutant::none && !r.note.empty(); });
 
   std::printf("\nsignatures:\n");
   for (const Row& row : rows) {
