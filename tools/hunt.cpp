@@ -119,7 +119,8 @@ Options parse_options(int argc, char** argv) {
       o.jobs = static_cast<std::size_t>(positive(flag, value));
     } else if (flag == "--mutant") {
       const std::optional<Mutant> m = mutants::parse(value);
-      if (!m || *m == Mutant::none) {
+      if (m == Mutant::none) usage_error("--mutant none: the clean impl runs in every hunt; name a mutant");
+      if (!m) {
         std::fprintf(stderr, "error: unknown mutant '%s'; valid names:\n", value.c_str());
         mutants::print_list(stderr);
         std::exit(2);
