@@ -15,14 +15,7 @@
 
 #include <rapidcheck.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ISOLATE_CHECK_LEAKS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ISOLATE_CHECK_LEAKS 1
-#endif
-#endif
-#ifdef ISOLATE_CHECK_LEAKS
+#ifdef ISOLATE_CHECKS_LEAKS
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -57,7 +50,7 @@ std::string first_finding(const std::string& output, const std::string& context_
 // Leaks are checked in the child, where the case's allocations live: _exit skips
 // LeakSanitizer's exit-time check.
 bool leaked() {
-#ifdef ISOLATE_CHECK_LEAKS
+#ifdef ISOLATE_CHECKS_LEAKS
   return __lsan_do_recoverable_leak_check() != 0;
 #else
   return false;

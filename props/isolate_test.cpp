@@ -51,15 +51,7 @@ TEST(RunIsolated, AHangIsKilledAtTheDeadline) {
   EXPECT_EQ(finding, "[invariant] the case did not finish in 1 s (a hang or a livelock)");
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ISOLATE_TEST_LEAKS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ISOLATE_TEST_LEAKS 1
-#endif
-#endif
-
-#ifdef ISOLATE_TEST_LEAKS
+#ifdef ISOLATE_CHECKS_LEAKS
 void* volatile g_sink;
 
 [[gnu::noinline]] void leak_blocks() {
