@@ -4,7 +4,7 @@
 # must pass. A second run reuses the builds in build/<preset>.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_packages "${BUILD_PACKAGES[@]}" "${OSS_FUZZ_PACKAGES[@]}"
 cd "$ROOT"
 # The clean implementation with the default property settings, whatever the caller's shell has.
 unset ZSWAP_MUTANT RC_PARAMS ZSWAP_PROPS_CORPUS GTEST_FILTER

@@ -36,13 +36,15 @@ constexpr unsigned swp_type(std::uint64_t e) { return static_cast<unsigned>(e >>
 constexpr pgoff_t swp_offset(std::uint64_t e) { return e & ((std::uint64_t{1} << SWP_TYPE_SHIFT) - 1); }
 
 // The header word is read by writeback while a store may still be writing it (the
-// store allocates, and so exposes, the buddy first): relaxed atomic accesses.
+// store allocates, and so exposes, the buddy first): relaxed atomic accesses, as the
+// kernel's READ_ONCE/WRITE_ONCE. The compiler builtins, not std::atomic_ref, which
+// libc++ 14 (OSS-Fuzz builds with libc++) lacks.
 std::uint64_t read_header(void* zhdr) {
-  return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(zhdr)).load(std::memory_order_relaxed);
+  return __atomic_load_n(static_cast<std::uint64_t*>(zhdr), __ATOMIC_RELAXED);
 }
 
 void write_header(void* zhdr, std::uint64_t swpentry) {
-  std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(zhdr)).store(swpentry, std::memory_order_relaxed);
+  __atomic_store_n(static_cast<std::uint64_t*>(zhdr), swpentry, __ATOMIC_RELAXED);
 }
 
 void bump(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }

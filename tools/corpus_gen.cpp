@@ -1,6 +1,8 @@
 // corpus_gen: writes the seed corpus of every target (corpus/<target>/<name>) from
-// scripted and seeded-random programs, so the seeds are reviewable and reproducible.
-// Usage: corpus_gen CORPUS_DIR
+// scripted and seeded-random programs, so the seeds are reviewable and reproducible;
+// with --dict, the fuzzing dictionary of a target (libFuzzer and AFL++ format), made
+// from the operation list so it follows every change of the format.
+// Usage: corpus_gen CORPUS_DIR | corpus_gen --dict TARGET
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 
 #include "ops.h"
 #include "pages.h"
+#include "zbud.h"
 
 namespace fs = std::filesystem;
 
@@ -93,11 +96,52 @@ void zswap_seeds(const fs::path& dir, std::mt19937& rng) {
   for (int i = 0; i < 8; i++) write(dir, "random" + std::to_string(i), random_bytes(rng, 1 + 9 * (30 + i * 15)));
 }
 
+// One dictionary line: name="\xHH..." (every byte escaped, so any byte is safe).
+void print_entry(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  std::printf("%s=\"", name.c_str());
+  for (std::uint8_t b : bytes) std::printf("\\x%02x", b);
+  std::printf("\"\n");
+}
+
+// The record bytes encode() gives one operation (what a mutation can splice in whole):
+// each operation with zero arguments, and the zbud sizes on both sides of the limit.
+void print_dictionary(Layer layer, int version) {
+  const std::size_t header = version == kRaceFormatVersion ? 3 : 1;  // version[, threads, count]
+  const std::size_t record = kOpRecordSize + (version == kRaceFormatVersion ? 1 : 0);  // [thread +] v1 record
+  const auto record_of = [&](Op op) {
+    Program p;
+    p.layer = layer;
+    p.version = static_cast<std::uint8_t>(version);
+    p.threads = version == kRaceFormatVersion ? 2 : 0;
+    op.thread = version == kRaceFormatVersion ? 1 : 0;
+    p.ops = {op};
+    const std::vector<std::uint8_t> bytes = encode(p);
+    return std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(header),
+                                     bytes.begin() + static_cast<std::ptrdiff_t>(header + record));
+  };
+  print_entry("version", {static_cast<std::uint8_t>(version)});
+  for (OpCode code : layer_ops(layer, version)) print_entry(op_info(code).name, record_of(op(code)));
+  if (layer == Layer::zbud)
+    for (std::size_t size : {ZBUD_MAX_ALLOC, ZBUD_MAX_ALLOC + 1})
+      print_entry("zbud_alloc_" + std::to_string(size), record_of(op(OpCode::zbud_alloc, static_cast<unsigned>(size))));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: corpus_gen CORPUS_DIR\n");
+  if (argc == 3 && std::string(argv[1]) == "--dict") {
+    const std::string target = argv[2];
+    if (target == "zbud_diff") print_dictionary(Layer::zbud, kFormatVersion);
+    else if (target == "zswap_diff") print_dictionary(Layer::zswap, kFormatVersion);
+    else if (target == "zswap_race") print_dictionary(Layer::zswap, kRaceFormatVersion);
+    else {
+      std::fprintf(stderr, "error: no dictionary for '%s' (zbud_diff, zswap_diff, zswap_race have one)\n", target.c_str());
+      return 2;
+    }
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-') {
+    std::fprintf(stderr, "usage: corpus_gen CORPUS_DIR | corpus_gen --dict TARGET\n");
     return 2;
   }
   const fs::path root = argv[1];
