@@ -1,97 +1,227 @@
 #!/usr/bin/env bash
-# The main command: builds the fuzz targets (libFuzzer + ASan/UBSan/LSan) and fuzzes
-# each on a working copy of its corpus, then prints one row per target. Exits 1 when
-# anything was found, naming each finding and the command that reproduces it.
+# The main command: builds the fuzz targets (ASan/UBSan/LSan, under libFuzzer or AFL++)
+# and fuzzes each on a working copy of its corpus with J workers, then prints one row per
+# target. Exits 1 when anything was found, with one entry per distinct bug (signature):
+# its count, its smallest reproducer and the command that reproduces it.
 #
-#   ci/fuzz.sh [--seconds N] [--target NAME]... [--jobs J] [--merge]
+#   ci/fuzz.sh [--seconds N] [--target NAME]... [--engine libfuzzer|afl] [--jobs J]
+#              [--keep-going] [--seed S] [--merge] [--prune]
 #
-# --seconds  time per target (default 60)     --jobs   libFuzzer fork-mode workers (default 1)
-# --target   fuzz only these (repeatable)     --merge  minimise the working corpus back into corpus/
-# ZSWAP_MUTANT=<name> fuzzes a mutant. The working corpora live in build/fuzz-work/<target>/
-# and grow from run to run; the committed corpus changes only with --merge.
+# --seconds     time per target (default 60)   --target  fuzz only these (repeatable)
+# --engine      libfuzzer (default) or afl      --jobs    workers per target (default: the cores)
+# --keep-going  fuzz to the end of the budget after a finding (a nightly run), instead of
+#               stopping the target at its first finding (the time to find it)
+# --seed        the run's seed (default: the clock); worker i uses S+i, a restart S+i+J...
+# --merge       add the inputs with new coverage to corpus/<target>/ (libFuzzer's merge)
+# --prune       replace corpus/<target>/ by a minimal set covering it and the working corpus
+#               (libFuzzer's set-cover merge, the corpus pruning ClusterFuzz runs nightly)
+# ZSWAP_MUTANT=<name> fuzzes a mutant. Working corpora live in build/fuzz-work/<mutant or
+# clean>/<target>/corpus, shared by both engines, and grow from run to run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-seconds=60 jobs=1 merge=0 targets=()
+seconds=60 engine=libfuzzer jobs=$(nproc) keep_going=0 merge=0 prune=0 seed=$(date +%s) targets=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --seconds|--target|--engine|--jobs|--seed)
+      [ $# -ge 2 ] || { echo "error: $1 needs a value (see --help)" >&2; exit 2; } ;;&
     --seconds) seconds=$2; shift 2 ;;
     --target) targets+=("$2"); shift 2 ;;
+    --engine) engine=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --keep-going) keep_going=1; shift ;;
     --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --prune) prune=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-
-ensure_packages "${BUILD_PACKAGES[@]}"
-cd "$ROOT"
-all_targets=()
-for src in fuzz/*.cpp; do
-  name=$(basename "$src" .cpp)
-  [ "$name" = replay_main ] || all_targets+=("$name")
+for n in "$seconds" "$jobs" "$seed"; do
+  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] || { echo "error: '$n' is not a positive number" >&2; exit 2; }
 done
+case $engine in libfuzzer|afl) ;; *) echo "error: --engine is libfuzzer or afl, not '$engine'" >&2; exit 2 ;; esac
+
+packages=("${BUILD_PACKAGES[@]}")
+[ "$engine" = afl ] && packages+=("${OSS_FUZZ_PACKAGES[@]}")
+ensure_packages "${packages[@]}"
+cd "$ROOT"
+mapfile -t all_targets < <(fuzz_targets)
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
   [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "error: unknown target '$t'; targets: ${all_targets[*]}" >&2; exit 2; }
 done
 
-echo "building the fuzz preset (and repro under asan)..."
-build_preset fuzz >/dev/null
-build_preset asan --target repro >/dev/null
+echo "building the $engine targets (and repro, triage and the replay programs under asan)..."
+if [ "$engine" = afl ]; then build_preset afl >/dev/null; bin_dir=build/afl/fuzz; else build_preset fuzz >/dev/null; bin_dir=build/fuzz/fuzz; fi
+[ "$prune" -eq 0 ] && [ "$merge" -eq 0 ] || build_preset fuzz >/dev/null  # merging is libFuzzer's
+replays=()
+for t in "${targets[@]}"; do replays+=("${t}_replay"); done
+build_preset asan --target repro triage "${replays[@]}" >/dev/null
 mutant=${ZSWAP_MUTANT:-}
-prefix=${mutant:+ZSWAP_MUTANT=$mutant }
+export_afl_settings
 
-rows=() findings=()
+# The executions one worker log reports: libFuzzer's final count, else its last status
+# line (a worker stopped early); AFL++'s fuzzer_stats.
+runs_of() {
+  if [ "$engine" = afl ]; then
+    sed -nE 's/^execs_done +: ([0-9]+)/\1/p' "$1" 2>/dev/null || true
+  else
+    local n
+    n=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$1" | tail -1 | awk '{print $2}' || true)
+    [ -n "$n" ] || n=$(grep -oE '^#[0-9]+' "$1" | tail -1 | tr -d '#' || true)
+    echo "${n:-0}"
+  fi
+}
+coverage_of() {
+  if [ "$engine" = afl ]; then sed -nE 's/^edges_found +: ([0-9]+)/\1/p' "$1" 2>/dev/null || true
+  else grep -oE 'cov: [0-9]+' "$1" | tail -1 | awk '{print $2}' || true; fi
+}
+
+# start_worker TARGET WORKER_INDEX SECONDS_LEFT: starts one engine process in the background.
+start_worker() {
+  local t=$1 i=$2 left=$3 s=$((seed + $2 + jobs * restarts))
+  local max_len
+  max_len=$(fuzz_max_len "$t")
+  if [ "$engine" = afl ]; then
+    # One main instance and secondaries on one output directory, as AFL++ runs on many cores.
+    # A restarted worker is a new instance (AFL++ does not reuse an instance directory).
+    local role=(-M "main$restarts")
+    [ "$i" -eq 0 ] || role=(-S "worker${i}r$restarts")
+    local crash_stop=()
+    [ "$keep_going" -eq 1 ] || crash_stop=(env AFL_BENCH_UNTIL_CRASH=1)
+    "${crash_stop[@]}" afl-fuzz "${role[@]}" -i "$work/corpus" -o "$work/afl" -V "$left" -s "$s" -t 10000 \
+      ${max_len:+-G "$max_len"} -- "$bin_dir/$t" >"$work/logs/worker$i.$restarts.log" 2>&1 &
+  else
+    "$bin_dir/$t" -seed="$s" -max_total_time="$left" -timeout=10 -print_final_stats=1 ${max_len:+-max_len=$max_len} \
+      -artifact_prefix="$work/findings/" "$work/corpus" >"$work/logs/worker$i.$restarts.log" 2>&1 &
+  fi
+  worker_of[$!]=$i
+}
+
+# fuzz_target TARGET: runs the workers to the budget, or to the first finding.
+fuzz_target() {
+  local t=$1 deadline=$(( $(date +%s) + seconds )) pid i status left
+  declare -gA worker_of=()
+  restarts=0
+  for ((i = 0; i < jobs; i++)); do start_worker "$t" "$i" "$seconds"; done
+  while [ ${#worker_of[@]} -gt 0 ]; do
+    pid=
+    status=0
+    wait -n -p pid "${!worker_of[@]}" || status=$?
+    [ -n "$pid" ] || break
+    i=${worker_of[$pid]}
+    unset "worker_of[$pid]"
+    left=$(( deadline - $(date +%s) ))
+    [ "$left" -gt 1 ] || continue
+    # libFuzzer ends early only on a finding; AFL++ (AFL_BENCH_UNTIL_CRASH) after saving a crash.
+    if [ "$status" -ne 0 ] || [ "$(count_findings)" -gt "$found_before" ]; then
+      if [ "$keep_going" -eq 0 ]; then
+        # The first finding stops the target: that is its time to find it.
+        for pid in "${!worker_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+        wait "${!worker_of[@]}" 2>/dev/null || true
+        break
+      fi
+      quarantine_crashers
+    fi
+    # A worker that ended early restarts with a new seed, on the time that is left.
+    restarts=$((restarts + 1))
+    start_worker "$t" "$i" "$left"
+  done
+}
+
+# --keep-going: an input of the working corpus that crashes would stop every restarted
+# libFuzzer worker at once; it moves to $work/crashers/ (its crash file is kept).
+quarantine_crashers() {
+  [ "$engine" = libfuzzer ] || return 0  # AFL++ skips crashing inputs itself
+  local crash sums f
+  sums=$(for crash in "$work"/findings/*; do sha1sum <"$crash" | cut -c1-40; done)
+  mkdir -p "$work/crashers"
+  for f in "$work"/corpus/*; do
+    grep -qx "$(sha1sum <"$f" | cut -c1-40)" <<<"$sums" && mv "$f" "$work/crashers/"
+  done
+  return 0
+}
+
+# The files in a directory (0 when it does not exist).
+count_files() {
+  if [ -d "$1" ]; then find "$1" -maxdepth 1 -type f | wc -l; else echo 0; fi
+}
+
+# Crash files so far: libFuzzer's artifacts, and AFL++'s saved crashes (copied in).
+count_findings() {
+  if [ "$engine" = afl ]; then
+    { find "$work/afl" -path '*/crashes/id:*' -type f 2>/dev/null || true; } | wc -l
+  else
+    find "$work/findings" -type f | wc -l
+  fi
+}
+
+rows=() reports=()
 for t in "${targets[@]}"; do
   work=build/fuzz-work/${mutant:-clean}/$t
   mkdir -p "$work/corpus" "$work/findings"
+  rm -rf "$work/logs" "$work/afl"
+  mkdir -p "$work/logs"
   [ -d "corpus/$t" ] && cp -n corpus/"$t"/* "$work/corpus/" 2>/dev/null || true
   before=$(ls "$work/corpus" | wc -l)
-  found_before=$(ls "$work/findings" | wc -l)
-  fork=()
-  [ "$jobs" -gt 1 ] && fork=(-fork="$jobs")
-  # Sequential programs: 512 bytes is 56 operations, several times what any reproducer
-  # so far needs, and keeps runs short. Race programs need room for their schedule.
-  case $t in zbud_diff|zswap_diff) fork+=(-max_len=512) ;; esac
-  log=$work/last.log
+  findings_before=$(ls "$work/findings" | wc -l)
+  found_before=$(count_findings)
+  quarantined_before=$(count_files "$work/crashers")
   start_ms=$(date +%s%3N)
-  # A finding makes libFuzzer exit non-zero; the table below reports it.
-  build/fuzz/fuzz/"$t" "${fork[@]}" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$work/findings/" "$work/corpus" >"$log" 2>&1 || true
+  fuzz_target "$t"
   elapsed_ms=$(( $(date +%s%3N) - start_ms ))
-  stats=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-  runs=$(echo "$stats" | sed -nE 's/^#([0-9]+).*/\1/p')
-  runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | tail -1 | awk '{print $2}' || echo "${runs:-0}")
-  cov=$(echo "$stats" | sed -nE 's/.*cov: ([0-9]+).*/\1/p')
-  execs=$(( ${runs:-0} * 1000 / (elapsed_ms > 0 ? elapsed_ms : 1) ))
-  new=$(( $(ls "$work/corpus" | wc -l) - before ))
-  new_findings=$(( $(ls "$work/findings" | wc -l) - found_before ))
-  rows+=("$(printf '%-20s %10s %8s %8s %8s %9s %8s' "$t" "${runs:-0}" "$execs" "${cov:-?}" "$new" "$new_findings" "$((elapsed_ms / 1000)).$(( elapsed_ms % 1000 / 100 ))")")
-  if [ "$new_findings" -gt 0 ]; then
-    for f in $(ls -t "$work/findings" | head -n "$new_findings"); do
-      case $t in
-        zbud_diff|zswap_diff) cmd="${prefix}build/asan/tools/repro --target $t $work/findings/$f" ;;
-        *) cmd="${prefix}build/asan/fuzz/${t}_replay $work/findings/$f" ;;
-      esac
-      seed=$(sed -nE 's/^INFO: Seed: ([0-9]+).*/\1/p' "$log" | head -1)
-      findings+=("$t: $work/findings/$f"$'\n'"    first line: $(grep -m1 -E '^\[(divergence|invariant|harness bug)\]|ERROR: |kernel BUG' "$log" || echo '(see '"$log"')')"$'\n'"    repro: $cmd"$'\n'"    libFuzzer seed: ${seed:-?} (the run: build/fuzz/fuzz/$t -seed=${seed:-N} on the same working corpus)")
+  runs=0 cov=0
+  if [ "$engine" = afl ]; then
+    for stats in "$work"/afl/*/fuzzer_stats; do
+      [ -f "$stats" ] || continue
+      runs=$(( runs + $(runs_of "$stats") ))
+      c=$(coverage_of "$stats")
+      [ "${c:-0}" -le "$cov" ] || cov=$c
     done
+    # The working corpus takes AFL++'s new queue entries, named by content as libFuzzer's are.
+    for f in "$work"/afl/*/queue/id:*; do
+      [ -f "$f" ] && [[ $f != *orig:* ]] || continue
+      cp -n "$f" "$work/corpus/$(sha1sum "$f" | cut -c1-40)"
+    done
+    for f in "$work"/afl/*/crashes/id:*; do
+      [ -f "$f" ] && cp -n "$f" "$work/findings/crash-$(sha1sum "$f" | cut -c1-40)"
+    done
+  else
+    for log in "$work"/logs/*.log; do
+      runs=$(( runs + $(runs_of "$log") ))
+      c=$(coverage_of "$log")
+      [ "${c:-0}" -le "$cov" ] || cov=$c
+    done
+  fi
+  execs=$(( runs * 1000 / (elapsed_ms > 0 ? elapsed_ms : 1) ))
+  quarantined=$(count_files "$work/crashers")
+  new=$(( $(ls "$work/corpus" | wc -l) + quarantined - quarantined_before - before ))
+  mapfile -t new_findings < <(ls -t "$work/findings" | head -n $(( $(ls "$work/findings" | wc -l) - findings_before )))
+  rows+=("$(printf '%-20s %10s %8s %8s %8s %9s %8s' "$t" "$runs" "$execs" "$cov" "$new" "${#new_findings[@]}" "$((elapsed_ms / 1000)).$(( elapsed_ms % 1000 / 100 ))")")
+  if [ ${#new_findings[@]} -gt 0 ]; then
+    reports+=("$(build/asan/tools/triage --target "$t" "${new_findings[@]/#/$work/findings/}")"$'\n'"    engine: $engine, run seed $seed (worker i: seed $seed+i), logs in $work/logs/")
   fi
   if [ "$merge" -eq 1 ]; then
     mkdir -p "corpus/$t"
     build/fuzz/fuzz/"$t" -merge=1 "corpus/$t" "$work/corpus" >/dev/null 2>&1
   fi
+  if [ "$prune" -eq 1 ]; then
+    pruned=$(mktemp -d)
+    build/fuzz/fuzz/"$t" -merge=1 "$pruned" "corpus/$t" "$work/corpus" >"$work/logs/prune.log" 2>&1
+    echo "pruned corpus/$t: $(ls "corpus/$t" 2>/dev/null | wc -l) -> $(ls "$pruned" | wc -l) inputs"
+    rm -rf "corpus/$t" && mkdir -p "corpus/$t" && cp "$pruned"/* "corpus/$t/" && rm -rf "$pruned"
+  fi
 done
 
 echo
-echo "mutant: ${mutant:-none (clean impl)}; ${seconds}s per target, $jobs job(s)"
+echo "mutant: ${mutant:-none (clean impl)}; engine $engine; ${seconds}s per target, $jobs worker(s); seed $seed"
 printf '%-20s %10s %8s %8s %8s %9s %8s\n' target runs exec/s coverage "new in" findings seconds
 printf '%s\n' "${rows[@]}"
-if [ ${#findings[@]} -gt 0 ]; then
+if [ ${#reports[@]} -gt 0 ]; then
   echo
-  echo "FINDINGS:"
-  printf '  %s\n' "${findings[@]}"
+  echo "FINDINGS (one entry per signature):"
+  printf '%s\n' "${reports[@]}"
   exit 1
 fi
 echo "no findings"

@@ -50,3 +50,9 @@ fuzz_targets() {
 fuzz_max_len() {
   case $1 in zbud_diff|zswap_diff) echo 512 ;; esac
 }
+
+# What afl-fuzz needs on a shared CI machine: no screen, no CPU frequency or core-dump
+# checks (they need settings of the host), no binding to a core another run holds.
+export_afl_settings() {
+  export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+}

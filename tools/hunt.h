@@ -1,0 +1,97 @@
+// hunt's parts: the killers, the options, a run and its verdict, and the report over
+// them (hunt_report.cpp). hunt.cpp runs the killers; signature.h names their findings.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mutants.h"
+
+// The programs that can detect a mutant, defined once (--help, --killer, the columns).
+enum class KillerKind { fuzz, props };
+struct Killer {
+  const char* name;
+  KillerKind kind;
+  bool sequential;  // fuzz: inputs capped at 512 bytes (56 operations), as ci/fuzz.sh does
+};
+inline constexpr Killer kKillers[] = {
+    {"zbud_diff", KillerKind::fuzz, true},         {"zswap_diff", KillerKind::fuzz, true},
+    {"zswap_race", KillerKind::fuzz, false},       {"decompress_corrupt", KillerKind::fuzz, false},
+    {"decoder_total", KillerKind::fuzz, false},    {"zbud_props", KillerKind::props, false},
+    {"zswap_props", KillerKind::props, false},     {"race_props", KillerKind::props, false},
+};
+
+// The engine the fuzz-target killers run under.
+enum class Engine { libfuzzer, afl };
+
+struct Options {
+  int seconds = 0;
+  std::size_t jobs = 2;
+  Engine engine = Engine::libfuzzer;
+  bool clean_only = false;              // --clean: no mutant, the working tree's impl only
+  std::vector<Mutant> mutants;          // hunted, in catalogue order
+  std::vector<const Killer*> killers;   // in table order
+  std::string json, svg;
+  std::string fuzz_dir = "build/fuzz/fuzz";
+  std::string afl_dir = "build/afl/fuzz";
+  std::string replay_dir = "build/asan/fuzz";
+  std::string props_dir = "build/asan/props";
+};
+
+enum class Verdict { survived, killed, harness_bug };
+
+struct Run {
+  Run(Mutant m, const Killer* k) : mutant(m), killer(k) {}
+  Mutant mutant;  // Mutant::none: the clean implementation
+  const Killer* killer;
+  Verdict verdict = Verdict::survived;
+  double seconds = 0;      // start to exit, or the budget when stopped there
+  std::string first_line;  // the finding line (killed, harness bug)
+  std::string signature;
+  std::string note;        // a failure without a finding line (not a kill, but worth a look)
+  std::string finding_file;  // AFL++: the crash file the verdict replayed
+};
+
+// A shell line that repeats the run (the fuzzers: same seed, a fresh empty corpus).
+std::string reproduce_command(const Options& o, const Run& run);
+
+// ---- results ----
+
+// One mutant's runs, one per killer in o.killers order.
+struct Row {
+  Mutant mutant;
+  std::span<const Run> runs;
+
+  const Run* fastest() const {
+    const Run* best = nullptr;
+    for (const Run& run : runs)
+      if (run.verdict == Verdict::killed && (!best || run.seconds < best->seconds)) best = &run;
+    return best;
+  }
+  // signature -> the killers that found it
+  std::map<std::string, std::vector<std::string>> signatures() const {
+    std::map<std::string, std::vector<std::string>> found;
+    for (const Run& run : runs)
+      if (run.verdict == Verdict::killed) found[run.signature].push_back(run.killer->name);
+    return found;
+  }
+};
+
+struct Summary {
+  int killed = 0, total = 0;
+  std::optional<double> median, max;  // of the fastest killer's time, over killed mutants
+  int false_alarms = 0, harness_bugs = 0;
+};
+
+Summary summarize(const std::vector<Run>& runs, const std::vector<Row>& rows);
+void print_report(const Options& o, const std::vector<Run>& runs, const std::vector<Row>& rows, const Row& clean,
+                  const Summary& s);
+bool write_json(const Options& o, const std::vector<Run>& runs, const std::vector<Row>& rows, const Row& clean,
+                const Summary& s);
+bool write_svg(const Options& o, const std::vector<Row>& rows, const Summary& s);
+std::string seconds_text(double s);
+std::string verdict_text(const Run& run);
