@@ -153,6 +153,10 @@ void classify(const std::string& output, bool failed, Run& run) {
 
 bool uses_afl(const Options& o, const Killer& k) { return k.kind == KillerKind::fuzz && o.engine == Engine::afl; }
 
+// AFL++ needs one input to start from: the smallest program, its format version byte
+// (2 for the race programs, 1 for the rest; harness/ops.h).
+char afl_seed(const Killer& k) { return std::strcmp(k.name, "zswap_race") == 0 ? '\2' : '\1'; }
+
 // The killer's command line; dir holds the corpus (empty at the start, or AFL++'s one
 // seed) and the artifacts.
 std::vector<std::string> command_line(const Options& o, const Killer& k, const std::string& dir) {
@@ -176,7 +180,8 @@ std::vector<std::string> command_line(const Options& o, const Killer& k, const s
 std::string mutant_value(Mutant m) { return m == Mutant::none ? "" : mutants::name(m); }
 
 // The mutant, and none of the caller's property settings: they would change what a
-// suite runs, or write its counterexamples into a corpus. AFL++ stops at its first crash.
+// suite runs, or write its counterexamples into a corpus. AFL++ stops at its first crash
+// (libFuzzer does anyway, and ignores the variable).
 EnvChanges run_env(const Run& run) {
   EnvChanges env = {{"ZSWAP_MUTANT", mutant_value(run.mutant)},
                     {"RC_PARAMS", std::nullopt},
@@ -203,7 +208,6 @@ void classify_afl(const Options& o, const fs::path& dir, const std::string& outp
     }
     return;
   }
-  run.finding_file = crashes.front().string();
   const Replayed r = replay_finding(o.replay_dir, run.killer->name, crashes.front(), run_env(run), 60);
   if (!r.finding) {
     run.note = "AFL++ saved a crash; " + r.note;
@@ -219,7 +223,8 @@ void classify_afl(const Options& o, const fs::path& dir, const std::string& outp
 std::string reproduce_command(const Options& o, const Run& run) {
   std::string s = run.killer->kind == KillerKind::fuzz ? "d=$(mktemp -d) && mkdir $d/corpus && " : "";
   if (uses_afl(o, *run.killer))
-    s += std::string("printf '\\") + (std::strcmp(run.killer->name, "zswap_race") ? "1" : "2") + "' >$d/corpus/empty && AFL_BENCH_UNTIL_CRASH=1 ";
+    s += "printf '\\" + std::to_string(static_cast<int>(afl_seed(*run.killer))) +
+         "' >$d/corpus/empty && source ci/lib.sh && export_afl_settings && AFL_BENCH_UNTIL_CRASH=1 ";
   s += "ZSWAP_MUTANT=" + mutant_value(run.mutant);
   for (const std::string& arg : command_line(o, *run.killer, "$d")) s += " " + arg;
   return s;
@@ -243,9 +248,7 @@ Live start(const Options& o, const Run& run, std::size_t index) {
   }
   const fs::path dir = dir_template;
   fs::create_directory(dir / "corpus");
-  // AFL++ needs one input to start from: the smallest program (its format version byte).
-  if (uses_afl(o, *run.killer))
-    std::ofstream(dir / "corpus" / "empty", std::ios::binary) << (std::strcmp(run.killer->name, "zswap_race") ? '\1' : '\2');
+  if (uses_afl(o, *run.killer)) std::ofstream(dir / "corpus" / "empty", std::ios::binary) << afl_seed(*run.killer);
   const pid_t pid = spawn(command_line(o, *run.killer, dir.string()), run_env(run), dir / "output");
   return {index, pid, Clock::now(), dir};
 }

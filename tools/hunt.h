@@ -53,7 +53,6 @@ struct Run {
   std::string first_line;  // the finding line (killed, harness bug)
   std::string signature;
   std::string note;        // a failure without a finding line (not a kill, but worth a look)
-  std::string finding_file;  // AFL++: the crash file the verdict replayed
 };
 
 // A shell line that repeats the run (the fuzzers: same seed, a fresh empty corpus).
