@@ -2,7 +2,8 @@
 # The main command: builds the fuzz targets (ASan/UBSan/LSan, under libFuzzer or AFL++)
 # and fuzzes each on a working copy of its corpus with J workers, then prints one row per
 # target. Exits 1 when anything was found, with one entry per distinct bug (signature):
-# its count, its smallest reproducer and the command that reproduces it.
+# its count, its smallest reproducer and the command that reproduces it; 2 on bad
+# arguments or when a worker stopped early without a finding (its log is shown).
 #
 #   ci/fuzz.sh [--seconds N] [--target NAME]... [--engine libfuzzer|afl] [--jobs J]
 #              [--keep-going] [--seed S] [--merge] [--prune]
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --keep-going) keep_going=1; shift ;;
     --merge) merge=1; shift ;;
     --prune) prune=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -86,45 +87,60 @@ start_worker() {
   if [ "$engine" = afl ]; then
     # One main instance and secondaries on one output directory, as AFL++ runs on many cores.
     # A restarted worker is a new instance (AFL++ does not reuse an instance directory).
-    local role=(-M "main$restarts")
-    [ "$i" -eq 0 ] || role=(-S "worker${i}r$restarts")
+    local name=main$restarts role
+    [ "$i" -eq 0 ] || name=worker${i}r$restarts
+    role=(-M "$name")
+    [ "$i" -eq 0 ] || role=(-S "$name")
     local crash_stop=()
     [ "$keep_going" -eq 1 ] || crash_stop=(env AFL_BENCH_UNTIL_CRASH=1)
     "${crash_stop[@]}" afl-fuzz "${role[@]}" -i "$work/corpus" -o "$work/afl" -V "$left" -s "$s" -t 10000 \
       ${max_len:+-G "$max_len"} -- "$bin_dir/$t" >"$work/logs/worker$i.$restarts.log" 2>&1 &
+    worker_crashes[$!]=$work/afl/$name/crashes
   else
     "$bin_dir/$t" -seed="$s" -max_total_time="$left" -timeout=10 -print_final_stats=1 ${max_len:+-max_len=$max_len} \
       -artifact_prefix="$work/findings/" "$work/corpus" >"$work/logs/worker$i.$restarts.log" 2>&1 &
   fi
   worker_of[$!]=$i
+  worker_log[$!]=$work/logs/worker$i.$restarts.log
 }
 
-# fuzz_target TARGET: runs the workers to the budget, or to the first finding.
+# found_by PID: did that (ended) worker save a finding? libFuzzer names the file it
+# writes in its log (a crash, leak, timeout or OOM); AFL++ saves crashes in its instance.
+found_by() {
+  if [ "$engine" = afl ]; then
+    [ "$(count_files "${worker_crashes[$1]}")" -gt 1 ]  # README.txt and at least one crash
+  else
+    grep -q 'Test unit written to' "${worker_log[$1]}"
+  fi
+}
+
+# fuzz_target TARGET: runs the workers to the budget, or to the first finding. A worker
+# that ends early without a finding is a problem of the run (reported, not restarted).
 fuzz_target() {
-  local t=$1 deadline=$(( $(date +%s) + seconds )) pid i status left
-  declare -gA worker_of=()
+  local t=$1 deadline=$(( $(date +%s) + seconds )) pid i left
+  declare -gA worker_of=() worker_log=() worker_crashes=()
   restarts=0
   for ((i = 0; i < jobs; i++)); do start_worker "$t" "$i" "$seconds"; done
   while [ ${#worker_of[@]} -gt 0 ]; do
     pid=
-    status=0
-    wait -n -p pid "${!worker_of[@]}" || status=$?
+    wait -n -p pid "${!worker_of[@]}" || true
     [ -n "$pid" ] || break
     i=${worker_of[$pid]}
     unset "worker_of[$pid]"
     left=$(( deadline - $(date +%s) ))
     [ "$left" -gt 1 ] || continue
-    # libFuzzer ends early only on a finding; AFL++ (AFL_BENCH_UNTIL_CRASH) after saving a crash.
-    if [ "$status" -ne 0 ] || [ "$(count_findings)" -gt "$found_before" ]; then
-      if [ "$keep_going" -eq 0 ]; then
-        # The first finding stops the target: that is its time to find it.
-        for pid in "${!worker_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-        wait "${!worker_of[@]}" 2>/dev/null || true
-        break
-      fi
-      quarantine_crashers
+    if ! found_by "$pid"; then
+      problems+=("$t: worker $i stopped after $(( seconds - left )) s without a finding: ${worker_log[$pid]}:"$'\n'"$(tail -n 5 "${worker_log[$pid]}" | sed 's/^/      /')")
+      continue
     fi
-    # A worker that ended early restarts with a new seed, on the time that is left.
+    if [ "$keep_going" -eq 0 ]; then
+      # The first finding stops the target: that is its time to find it.
+      for pid in "${!worker_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+      wait "${!worker_of[@]}" 2>/dev/null || true
+      break
+    fi
+    # --keep-going: the worker restarts with a new seed, on the time that is left.
+    quarantine_crashers
     restarts=$((restarts + 1))
     start_worker "$t" "$i" "$left"
   done
@@ -148,16 +164,7 @@ count_files() {
   if [ -d "$1" ]; then find "$1" -maxdepth 1 -type f | wc -l; else echo 0; fi
 }
 
-# Crash files so far: libFuzzer's artifacts, and AFL++'s saved crashes (copied in).
-count_findings() {
-  if [ "$engine" = afl ]; then
-    { find "$work/afl" -path '*/crashes/id:*' -type f 2>/dev/null || true; } | wc -l
-  else
-    find "$work/findings" -type f | wc -l
-  fi
-}
-
-rows=() reports=()
+rows=() reports=() problems=()
 for t in "${targets[@]}"; do
   work=build/fuzz-work/${mutant:-clean}/$t
   mkdir -p "$work/corpus" "$work/findings"
@@ -166,7 +173,6 @@ for t in "${targets[@]}"; do
   [ -d "corpus/$t" ] && cp -n corpus/"$t"/* "$work/corpus/" 2>/dev/null || true
   before=$(ls "$work/corpus" | wc -l)
   findings_before=$(ls "$work/findings" | wc -l)
-  found_before=$(count_findings)
   quarantined_before=$(count_files "$work/crashers")
   start_ms=$(date +%s%3N)
   fuzz_target "$t"
@@ -218,10 +224,16 @@ echo
 echo "mutant: ${mutant:-none (clean impl)}; engine $engine; ${seconds}s per target, $jobs worker(s); seed $seed"
 printf '%-20s %10s %8s %8s %8s %9s %8s\n' target runs exec/s coverage "new in" findings seconds
 printf '%s\n' "${rows[@]}"
+if [ ${#problems[@]} -gt 0 ]; then
+  echo
+  echo "PROBLEMS (workers that stopped early without a finding; their time was lost):"
+  printf '  %s\n' "${problems[@]}"
+fi
 if [ ${#reports[@]} -gt 0 ]; then
   echo
   echo "FINDINGS (one entry per signature):"
   printf '%s\n' "${reports[@]}"
   exit 1
 fi
+[ ${#problems[@]} -eq 0 ] || exit 2
 echo "no findings"
