@@ -43,6 +43,11 @@ for n in "$seconds" "$jobs" "$seed"; do
 done
 case $engine in libfuzzer|afl) ;; *) echo "error: --engine is libfuzzer or afl, not '$engine'" >&2; exit 2 ;; esac
 
+# The committed corpus is the clean implementation's: a mutant's crashes do not belong in it.
+if [ $((merge + prune)) -gt 0 ] && [ -n "${ZSWAP_MUTANT:-}" ]; then
+  echo "error: --merge and --prune write corpus/: run them on the clean impl (unset ZSWAP_MUTANT)" >&2
+  exit 2
+fi
 packages=("${BUILD_PACKAGES[@]}")
 [ "$engine" = afl ] && packages+=("${OSS_FUZZ_PACKAGES[@]}")
 ensure_packages "${packages[@]}"
@@ -215,7 +220,11 @@ for t in "${targets[@]}"; do
   if [ "$prune" -eq 1 ]; then
     pruned=$(mktemp -d)
     build/fuzz/fuzz/"$t" -merge=1 "$pruned" "corpus/$t" "$work/corpus" >"$work/logs/prune.log" 2>&1
-    echo "pruned corpus/$t: $(ls "corpus/$t" 2>/dev/null | wc -l) -> $(ls "$pruned" | wc -l) inputs"
+    if [ "$(count_files "$pruned")" -eq 0 ]; then
+      echo "error: pruning $t kept no input (see $work/logs/prune.log); corpus/$t left as it was" >&2
+      exit 2
+    fi
+    echo "pruned corpus/$t: $(count_files "corpus/$t") -> $(count_files "$pruned") inputs"
     rm -rf "corpus/$t" && mkdir -p "corpus/$t" && cp "$pruned"/* "corpus/$t/" && rm -rf "$pruned"
   fi
 done
