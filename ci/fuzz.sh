@@ -3,7 +3,7 @@
 # and fuzzes each on a working copy of its corpus with J workers, then prints one row per
 # target. Exits 1 when anything was found, with one entry per distinct bug (signature):
 # its count, its smallest reproducer and the command that reproduces it; 2 on bad
-# arguments or when a worker stopped early without a finding (its log is shown).
+# arguments, or when a worker stopped early without a finding or a merge/prune failed.
 #
 #   ci/fuzz.sh [--seconds N] [--target NAME]... [--engine libfuzzer|afl] [--jobs J]
 #              [--keep-going] [--seed S] [--merge] [--prune]
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --keep-going) keep_going=1; shift ;;
     --merge) merge=1; shift ;;
     --prune) prune=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,21 +99,22 @@ start_worker() {
     local crash_stop=()
     [ "$keep_going" -eq 1 ] || crash_stop=(env AFL_BENCH_UNTIL_CRASH=1)
     "${crash_stop[@]}" afl-fuzz "${role[@]}" -i "$work/corpus" -o "$work/afl" -V "$left" -s "$s" -t 10000 \
-      ${max_len:+-G "$max_len"} -- "$bin_dir/$t" >"$work/logs/worker$i.$restarts.log" 2>&1 &
-    worker_crashes[$!]=$work/afl/$name/crashes
+      ${max_len:+-G "$max_len"} -- "$bin_dir/$t" >"$work/logs/worker$i.seed$s.log" 2>&1 &
+    worker_crashes[$!]=$work/afl/$name
   else
     "$bin_dir/$t" -seed="$s" -max_total_time="$left" -timeout=10 -print_final_stats=1 ${max_len:+-max_len=$max_len} \
-      -artifact_prefix="$work/findings/" "$work/corpus" >"$work/logs/worker$i.$restarts.log" 2>&1 &
+      -artifact_prefix="$work/findings/" "$work/corpus" >"$work/logs/worker$i.seed$s.log" 2>&1 &
   fi
   worker_of[$!]=$i
-  worker_log[$!]=$work/logs/worker$i.$restarts.log
+  worker_log[$!]=$work/logs/worker$i.seed$s.log
 }
 
 # found_by PID: did that (ended) worker save a finding? libFuzzer names the file it
-# writes in its log (a crash, leak, timeout or OOM); AFL++ saves crashes in its instance.
+# writes in its log (a crash, leak, timeout or OOM); AFL++ saves crashes and hangs in its
+# instance directory.
 found_by() {
   if [ "$engine" = afl ]; then
-    [ "$(count_files "${worker_crashes[$1]}")" -gt 1 ]  # README.txt and at least one crash
+    [ -n "$(find "${worker_crashes[$1]}"/crashes "${worker_crashes[$1]}"/hangs -name 'id:*' 2>/dev/null || true)" ]
   else
     grep -q 'Test unit written to' "${worker_log[$1]}"
   fi
@@ -164,6 +165,11 @@ quarantine_crashers() {
   return 0
 }
 
+# copy_new FROM TO: copies unless TO exists (cp -n, whose exit status changed in coreutils 9.2).
+copy_new() {
+  [ -e "$2" ] || cp "$1" "$2"
+}
+
 # The files in a directory (0 when it does not exist).
 count_files() {
   if [ -d "$1" ]; then find "$1" -maxdepth 1 -type f | wc -l; else echo 0; fi
@@ -175,9 +181,13 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/corpus" "$work/findings"
   rm -rf "$work/logs" "$work/afl"
   mkdir -p "$work/logs"
-  [ -d "corpus/$t" ] && cp -n corpus/"$t"/* "$work/corpus/" 2>/dev/null || true
+  if [ -d "corpus/$t" ]; then
+    for f in corpus/"$t"/*; do copy_new "$f" "$work/corpus/$(basename "$f")"; done
+  fi
   before=$(ls "$work/corpus" | wc -l)
-  findings_before=$(ls "$work/findings" | wc -l)
+  # Findings are the files written from now on: libFuzzer names a crash by its content,
+  # so finding an input again rewrites (and so dates) the same file.
+  touch "$work/.start"
   quarantined_before=$(count_files "$work/crashers")
   start_ms=$(date +%s%3N)
   fuzz_target "$t"
@@ -193,10 +203,14 @@ for t in "${targets[@]}"; do
     # The working corpus takes AFL++'s new queue entries, named by content as libFuzzer's are.
     for f in "$work"/afl/*/queue/id:*; do
       [ -f "$f" ] && [[ $f != *orig:* ]] || continue
-      cp -n "$f" "$work/corpus/$(sha1sum "$f" | cut -c1-40)"
+      copy_new "$f" "$work/corpus/$(sha1sum "$f" | cut -c1-40)"
     done
-    for f in "$work"/afl/*/crashes/id:*; do
-      [ -f "$f" ] && cp -n "$f" "$work/findings/crash-$(sha1sum "$f" | cut -c1-40)"
+    # Crashes and hangs (AFL++ -t 10000 as libFuzzer's -timeout=10), named as libFuzzer names them.
+    for f in "$work"/afl/*/crashes/id:* "$work"/afl/*/hangs/id:*; do
+      [ -f "$f" ] || continue
+      kind=crash
+      [[ $f != */hangs/* ]] || kind=timeout
+      cp "$f" "$work/findings/$kind-$(sha1sum "$f" | cut -c1-40)"
     done
   else
     for log in "$work"/logs/*.log; do
@@ -208,24 +222,25 @@ for t in "${targets[@]}"; do
   execs=$(( runs * 1000 / (elapsed_ms > 0 ? elapsed_ms : 1) ))
   quarantined=$(count_files "$work/crashers")
   new=$(( $(ls "$work/corpus" | wc -l) + quarantined - quarantined_before - before ))
-  mapfile -t new_findings < <(ls -t "$work/findings" | head -n $(( $(ls "$work/findings" | wc -l) - findings_before )))
+  mapfile -t new_findings < <(find "$work/findings" -type f -newer "$work/.start" | sort)
   rows+=("$(printf '%-20s %10s %8s %8s %8s %9s %8s' "$t" "$runs" "$execs" "$cov" "$new" "${#new_findings[@]}" "$((elapsed_ms / 1000)).$(( elapsed_ms % 1000 / 100 ))")")
   if [ ${#new_findings[@]} -gt 0 ]; then
-    reports+=("$(build/asan/tools/triage --target "$t" "${new_findings[@]/#/$work/findings/}")"$'\n'"    engine: $engine, run seed $seed (worker i: seed $seed+i), logs in $work/logs/")
+    reports+=("$(build/asan/tools/triage --target "$t" "${new_findings[@]}")"$'\n'"    engine: $engine, run seed $seed; each worker's seed is in its log's name: $work/logs/worker<i>.seed<S>.log")
   fi
-  if [ "$merge" -eq 1 ]; then
-    mkdir -p "corpus/$t"
-    build/fuzz/fuzz/"$t" -merge=1 "corpus/$t" "$work/corpus" >/dev/null 2>&1
+  [ $((merge + prune)) -eq 0 ] || mkdir -p "corpus/$t"
+  if [ "$merge" -eq 1 ] && ! build/fuzz/fuzz/"$t" -merge=1 "corpus/$t" "$work/corpus" >"$work/logs/merge.log" 2>&1; then
+    problems+=("$t: the merge into corpus/$t failed (see $work/logs/merge.log)")
   fi
   if [ "$prune" -eq 1 ]; then
     pruned=$(mktemp -d)
-    build/fuzz/fuzz/"$t" -merge=1 "$pruned" "corpus/$t" "$work/corpus" >"$work/logs/prune.log" 2>&1
-    if [ "$(count_files "$pruned")" -eq 0 ]; then
-      echo "error: pruning $t kept no input (see $work/logs/prune.log); corpus/$t left as it was" >&2
-      exit 2
+    if ! build/fuzz/fuzz/"$t" -merge=1 "$pruned" "corpus/$t" "$work/corpus" >"$work/logs/prune.log" 2>&1 ||
+        [ "$(count_files "$pruned")" -eq 0 ]; then
+      problems+=("$t: pruning failed or kept no input (see $work/logs/prune.log); corpus/$t left as it was")
+    else
+      echo "pruned corpus/$t: $(count_files "corpus/$t") -> $(count_files "$pruned") inputs"
+      rm -rf "corpus/$t" && mkdir -p "corpus/$t" && cp "$pruned"/* "corpus/$t/"
     fi
-    echo "pruned corpus/$t: $(count_files "corpus/$t") -> $(count_files "$pruned") inputs"
-    rm -rf "corpus/$t" && mkdir -p "corpus/$t" && cp "$pruned"/* "corpus/$t/" && rm -rf "$pruned"
+    rm -rf "$pruned"
   fi
 done
 
@@ -235,7 +250,7 @@ printf '%-20s %10s %8s %8s %8s %9s %8s\n' target runs exec/s coverage "new in" f
 printf '%s\n' "${rows[@]}"
 if [ ${#problems[@]} -gt 0 ]; then
   echo
-  echo "PROBLEMS (workers that stopped early without a finding; their time was lost):"
+  echo "PROBLEMS (workers that stopped early without a finding, failed merges or prunes):"
   printf '  %s\n' "${problems[@]}"
 fi
 if [ ${#reports[@]} -gt 0 ]; then
