@@ -253,20 +253,33 @@ Live start(const Options& o, const Run& run, std::size_t index) {
   return {index, pid, Clock::now(), dir};
 }
 
-void finish(const Options& o, const Live& live, int status, Run& run) {
+// A run that has ended, before its verdict.
+struct Ended {
+  std::size_t index;
+  fs::path dir;
+  std::string output;
+  int status;
+  bool stopped, failed;
+};
+
+// Reaped at once: the time to kill is the run's own, whatever is judged after it.
+Ended reap(const Options& o, const Live& live, int status, Run& run) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - live.start).count();
-  const std::string output = read_all(live.dir / "output");
   run.seconds = live.stopped ? o.seconds : elapsed;
   const bool failed = !live.stopped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return {live.index, live.dir, read_all(live.dir / "output"), status, live.stopped, failed};
+}
+
+void judge(const Options& o, const Ended& e, Run& run) {
   if (uses_afl(o, *run.killer)) {
-    classify_afl(o, live.dir, output, failed, run);
+    classify_afl(o, e.dir, e.output, e.failed, run);
   } else {
-    classify(output, failed, run);
-    if (failed && run.verdict == Verdict::survived) run.note = describe_status(status) + " without a finding line";
+    classify(e.output, e.failed, run);
+    if (e.failed && run.verdict == Verdict::survived) run.note = describe_status(e.status) + " without a finding line";
   }
-  fs::remove_all(live.dir);
+  fs::remove_all(e.dir);
   // A property suite ends on its own; one stopped at the budget checked less than it says.
-  if (live.stopped && run.killer->kind == KillerKind::props)
+  if (e.stopped && run.killer->kind == KillerKind::props)
     run.note = "did not finish within the budget";
   // On the clean impl anything but a clean finish is an alarm, with or without a finding line.
   if (run.mutant == Mutant::none && run.verdict == Verdict::survived && !run.note.empty()) {
@@ -285,17 +298,27 @@ std::chrono::seconds grace(const Killer& k) { return std::chrono::seconds(k.kind
 volatile std::sig_atomic_t g_interrupted = 0;
 
 // Runs them all, at most o.jobs at once, printing each verdict to stderr as it comes.
+// AFL++ runs are judged by replaying their crash, which takes time: after the others,
+// so that no run's time includes a replay.
 void execute(const Options& o, std::vector<Run>& runs) {
   std::vector<Live> live;
+  std::vector<Ended> replays;
   std::size_t next = 0, done = 0;
   const int width = static_cast<int>(std::to_string(runs.size()).size());
-  while (done < runs.size()) {
+  const auto report = [&](const Run& run) {
+    const bool survived = run.verdict == Verdict::survived && run.mutant != Mutant::none;
+    std::fprintf(stderr, "[%*zu/%zu] %-27s %-18s %-11s %s\n", width, ++done, runs.size(),
+                 run.mutant == Mutant::none ? "clean impl" : mutants::name(run.mutant), run.killer->name,
+                 survived ? "survived" : verdict_text(run).c_str(), run.signature.empty() ? run.note.c_str() : run.signature.c_str());
+  };
+  while (next < runs.size() || !live.empty()) {
     if (g_interrupted) {
       for (const Live& l : live) {
         kill_group(l.pid);
         waitpid(l.pid, nullptr, 0);
         fs::remove_all(l.dir);
       }
+      for (const Ended& e : replays) fs::remove_all(e.dir);
       std::fprintf(stderr, "hunt: interrupted\n");
       std::exit(130);
     }
@@ -307,13 +330,14 @@ void execute(const Options& o, std::vector<Run>& runs) {
     for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;) {
       const auto it = std::find_if(live.begin(), live.end(), [&](const Live& l) { return l.pid == pid; });
       Run& run = runs[it->index];
-      finish(o, *it, status, run);
+      const Ended ended = reap(o, *it, status, run);
       live.erase(it);
-      done++;
-      const bool survived = run.verdict == Verdict::survived && run.mutant != Mutant::none;
-      std::fprintf(stderr, "[%*zu/%zu] %-27s %-18s %-11s %s\n", width, done, runs.size(),
-                   run.mutant == Mutant::none ? "clean impl" : mutants::name(run.mutant), run.killer->name,
-                   survived ? "survived" : verdict_text(run).c_str(), run.signature.empty() ? run.note.c_str() : run.signature.c_str());
+      if (uses_afl(o, *run.killer)) {
+        replays.push_back(ended);
+        continue;
+      }
+      judge(o, ended, run);
+      report(run);
     }
     const auto now = Clock::now();
     for (Live& l : live)
@@ -322,6 +346,16 @@ void execute(const Options& o, std::vector<Run>& runs) {
         l.stopped = true;
       }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (std::size_t i = 0; i < replays.size(); i++) {
+    if (g_interrupted) {
+      for (; i < replays.size(); i++) fs::remove_all(replays[i].dir);
+      std::fprintf(stderr, "hunt: interrupted\n");
+      std::exit(130);
+    }
+    const Ended& e = replays[i];
+    judge(o, e, runs[e.index]);
+    report(runs[e.index]);
   }
 }
 
