@@ -192,14 +192,17 @@ for t in "${targets[@]}"; do
   start_ms=$(date +%s%3N)
   fuzz_target "$t"
   elapsed_ms=$(( $(date +%s%3N) - start_ms ))
+  # Each worker's figures: libFuzzer's log, AFL++'s fuzzer_stats (runs summed, coverage the best).
+  worker_stats=("$work"/logs/*.log)
+  [ "$engine" = libfuzzer ] || worker_stats=("$work"/afl/*/fuzzer_stats)
   runs=0 cov=0
+  for stats in "${worker_stats[@]}"; do
+    [ -f "$stats" ] || continue
+    runs=$(( runs + $(runs_of "$stats") ))
+    c=$(coverage_of "$stats")
+    [ "${c:-0}" -le "$cov" ] || cov=$c
+  done
   if [ "$engine" = afl ]; then
-    for stats in "$work"/afl/*/fuzzer_stats; do
-      [ -f "$stats" ] || continue
-      runs=$(( runs + $(runs_of "$stats") ))
-      c=$(coverage_of "$stats")
-      [ "${c:-0}" -le "$cov" ] || cov=$c
-    done
     # The working corpus takes AFL++'s new queue entries, named by content as libFuzzer's are.
     for f in "$work"/afl/*/queue/id:*; do
       [ -f "$f" ] && [[ $f != *orig:* ]] || continue
@@ -211,12 +214,6 @@ for t in "${targets[@]}"; do
       kind=crash
       [[ $f != */hangs/* ]] || kind=timeout
       cp "$f" "$work/findings/$kind-$(sha1sum "$f" | cut -c1-40)"
-    done
-  else
-    for log in "$work"/logs/*.log; do
-      runs=$(( runs + $(runs_of "$log") ))
-      c=$(coverage_of "$log")
-      [ "${c:-0}" -le "$cov" ] || cov=$c
     done
   fi
   execs=$(( runs * 1000 / (elapsed_ms > 0 ? elapsed_ms : 1) ))

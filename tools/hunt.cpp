@@ -311,17 +311,19 @@ void execute(const Options& o, std::vector<Run>& runs) {
                  run.mutant == Mutant::none ? "clean impl" : mutants::name(run.mutant), run.killer->name,
                  survived ? "survived" : verdict_text(run).c_str(), run.signature.empty() ? run.note.c_str() : run.signature.c_str());
   };
-  while (next < runs.size() || !live.empty()) {
-    if (g_interrupted) {
-      for (const Live& l : live) {
-        kill_group(l.pid);
-        waitpid(l.pid, nullptr, 0);
-        fs::remove_all(l.dir);
-      }
-      for (const Ended& e : replays) fs::remove_all(e.dir);
-      std::fprintf(stderr, "hunt: interrupted\n");
-      std::exit(130);
+  // Ctrl-C: stops what still runs and removes every run directory not yet judged.
+  const auto abandon = [&] {
+    for (const Live& l : live) {
+      kill_group(l.pid);
+      waitpid(l.pid, nullptr, 0);
+      fs::remove_all(l.dir);
     }
+    for (const Ended& e : replays) fs::remove_all(e.dir);
+    std::fprintf(stderr, "hunt: interrupted\n");
+    std::exit(130);
+  };
+  while (next < runs.size() || !live.empty()) {
+    if (g_interrupted) abandon();
     while (live.size() < o.jobs && next < runs.size()) {
       live.push_back(start(o, runs[next], next));
       next++;
@@ -347,14 +349,11 @@ void execute(const Options& o, std::vector<Run>& runs) {
       }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  for (std::size_t i = 0; i < replays.size(); i++) {
-    if (g_interrupted) {
-      for (; i < replays.size(); i++) fs::remove_all(replays[i].dir);
-      std::fprintf(stderr, "hunt: interrupted\n");
-      std::exit(130);
-    }
-    const Ended& e = replays[i];
-    judge(o, e, runs[e.index]);
+  while (!replays.empty()) {
+    if (g_interrupted) abandon();
+    const Ended e = replays.front();
+    replays.erase(replays.begin());
+    judge(o, e, runs[e.index]);  // removes e.dir
     report(runs[e.index]);
   }
 }
