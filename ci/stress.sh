@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The long TSan lane: builds the free-running stress program under the tsan preset and
-# runs 4 real threads (no scheduler) against one swap system for N seconds, halting on
-# TSan's first report. Prints the command that replays the run (same seed; thread
-# interleavings still vary run to run) before starting and again on failure.
+# runs 4 real threads and a swapoff/swapon cycler (no scheduler) against one swap system
+# for N seconds, halting on TSan's first report. Prints the command that replays the run
+# (same seed; thread interleavings still vary run to run) before starting and again on
+# failure.
 #
 #   ci/stress.sh [--seconds N] [--seed S]
 #
@@ -33,8 +34,6 @@ ensure_packages "${BUILD_PACKAGES[@]}"
 cd "$ROOT"
 build_preset tsan --target stress
 
-# STRESS_SEED would override --seed inside the program; the seed printed here must be the one used.
-unset STRESS_SEED
 mutant=${ZSWAP_MUTANT:-}
 replay="${mutant:+ZSWAP_MUTANT=$mutant }ci/stress.sh --seconds $seconds --seed $seed"
 echo "stress: seed $seed, ${seconds}s, 4 threads (replay: $replay)"

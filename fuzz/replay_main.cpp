@@ -12,6 +12,7 @@
 #include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 namespace fs = std::filesystem;
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(files.begin(), files.end());
+  LLVMFuzzerInitialize(&argc, &argv);
   g_exit_on_finding = true;
   for (const fs::path& f : files) {
     std::ifstream in(f, std::ios::binary);

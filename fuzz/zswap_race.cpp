@@ -7,10 +7,12 @@
 
 #include "fuzz_target.h"
 #include "race.h"
+#include "watchdog.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Program program = race_program(decode(data, size, Layer::zswap));
   const std::unique_ptr<Strategy> strategy = program_strategy(program);
+  const watchdog::Guard guard("zswap_race input");
   const RaceResult result = run_zswap_race(program, *strategy);
   if (!result.divergence) return 0;
   std::fputs(format_race_report(program, result, g_fuzz_input_path).c_str(), stderr);

@@ -12,6 +12,8 @@
 #include "mutants.h"
 #include "pages.h"
 #include "swap_system.h"
+#include "watchdog.h"
+#include "zswap_sides.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define RACE_HAVE_SANITIZER_CALLBACK 1
@@ -41,6 +43,61 @@ swap_system_config race_config() {
 
 using Key = std::pair<unsigned, pgoff_t>;
 
+// The results one operation can return when it runs alone on a swap slot: whatever
+// the interleaving, a thread's result must be one of these.
+bool sequentially_possible(const Op& op, int result) {
+  auto one_of = [result](std::initializer_list<int> codes) {
+    return std::find(codes.begin(), codes.end(), result) != codes.end();
+  };
+  switch (op.code) {
+    case OpCode::store: return one_of({0, -ENOMEM, -ENOSPC, -EINVAL, -ENODEV});
+    case OpCode::load: return one_of({0, -ENOENT, -EIO, -ENODEV, -EINVAL});
+    case OpCode::invalidate: return one_of({0, -ENODEV, -EINVAL});
+    case OpCode::swapoff: return one_of({0, -EINVAL});
+    case OpCode::swapon: return one_of({0, -EBUSY, -EINVAL, -ENOMEM});
+    case OpCode::compact: return one_of({0, -ENOENT, -EBUSY, -ENOMEM, -ENODEV, -EINVAL});
+    case OpCode::shrink:
+    case OpCode::complete_io: return result >= 0 && result <= op.arg[0];
+    default: return result == 0;
+  }
+}
+
+// The counters the concurrent part may move only if one of its operations can: a
+// counter no thread's operation moves must read the same after the threads as before.
+struct CounterRule {
+  const char* name;
+  std::uint64_t (*read)(SwapSystem&);
+  std::initializer_list<OpCode> movers;
+};
+#define RACE_ZSWAP_COUNTER(counter) \
+  #counter, [](SwapSystem& s) { return zswap_get_stats(&s.zs).counter; }
+#define RACE_SWAP_COUNTER(counter) \
+  #counter, [](SwapSystem& s) { return swap_get_stats(&s.swap).counter; }
+// Writeback (store's reclaim, shrink) moves pages through the swap cache to the I/O
+// queue; completions happen in complete_io and wherever a slot waits for its write
+// (store, invalidate, swapoff).
+const CounterRule kCounterRules[] = {
+    {RACE_ZSWAP_COUNTER(pool_limit_hit), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(reject_reclaim_fail), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(reject_alloc_fail), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(reject_kmemcache_fail), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(reject_compress_poor), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(duplicate_entry), {OpCode::store}},
+    {RACE_ZSWAP_COUNTER(written_back_pages), {OpCode::store, OpCode::shrink}},
+    {RACE_ZSWAP_COUNTER(stored_pages), {OpCode::store, OpCode::shrink, OpCode::invalidate, OpCode::swapoff}},
+    {RACE_ZSWAP_COUNTER(pool_pages),
+     {OpCode::store, OpCode::shrink, OpCode::invalidate, OpCode::swapoff, OpCode::compact}},
+    {RACE_SWAP_COUNTER(outstanding_writeback_pages),
+     {OpCode::store, OpCode::shrink, OpCode::invalidate, OpCode::swapoff, OpCode::complete_io}},
+    {RACE_SWAP_COUNTER(writeback_completed),
+     {OpCode::store, OpCode::invalidate, OpCode::swapoff, OpCode::complete_io}},
+    {RACE_SWAP_COUNTER(swap_cache_pages),
+     {OpCode::store, OpCode::shrink, OpCode::invalidate, OpCode::swapoff, OpCode::complete_io}},
+    {RACE_SWAP_COUNTER(device_pages), {OpCode::store, OpCode::invalidate, OpCode::swapoff, OpCode::complete_io}},
+};
+#undef RACE_ZSWAP_COUNTER
+#undef RACE_SWAP_COUNTER
+
 class Race {
  public:
   Race(const Program& program, Strategy& strategy)
@@ -67,6 +124,9 @@ class Race {
   void run_op(std::size_t index, int thread);
   std::uint32_t value_of(const Key& key, const unsigned char* bytes) const;
   std::string check_linearizability();
+  // After the threads: each counter none of their operations can move is unchanged.
+  std::string check_unmoved_counters(const std::vector<std::uint64_t>& before) const;
+  std::vector<std::uint64_t> read_counters() const;
 
   const Program& program_;
   Strategy& strategy_;
@@ -77,6 +137,7 @@ class Race {
   std::map<Key, std::vector<KeyOp>> history_;
   std::vector<std::string> outcomes_;
   std::string out_of_range_message_;
+  std::string op_invariant_message_;  // the first operation that broke a rule of its own
   RaceResult result_;
 };
 
@@ -90,6 +151,7 @@ std::uint32_t Race::value_of(const Key& key, const unsigned char* bytes) const {
 
 void Race::run_op(std::size_t index, int thread) {
   const Op& op = program_.ops[index];
+  watchdog::note_operation(op, index);
   const std::uint64_t call = scheduler_.mark(TraceEvent::Kind::op_begin, thread, static_cast<int>(index));
   const unsigned type = op.arg[0];
   const pgoff_t offset = op.arg[1];
@@ -122,10 +184,18 @@ void Race::run_op(std::size_t index, int thread) {
       result = swap_compact(&sys_->swap, type, offset);
       keyed = false;
       break;
-    case OpCode::shrink:
+    case OpCode::shrink: {
+      const std::uint64_t before = sys_->swap.outstanding_writeback_pages.load();
+      const std::uint64_t written = sys_->zs.written_back_pages.load();
       result = static_cast<int>(zswap_shrink(&sys_->zs, op.arg[0]));
+      // Alone (the prefix), nothing else completes I/O during the shrink: it must keep
+      // the in-flight bound exactly.
+      if (thread == 0 && op_invariant_message_.empty())
+        op_invariant_message_ = inflight_bound_violation(op, before, sys_->zs.written_back_pages.load() - written,
+                                                         sys_->swap.config.max_outstanding_writeback);
       keyed = false;
       break;
+    }
     case OpCode::complete_io:
       result = static_cast<int>(swap_complete_io(&sys_->swap, op.arg[0]));
       keyed = false;
@@ -147,6 +217,11 @@ void Race::run_op(std::size_t index, int thread) {
   }
   kop.ret = scheduler_.mark(TraceEvent::Kind::op_end, thread, static_cast<int>(index), result);
   kop.result = result;
+  if (!sequentially_possible(op, result) && op_invariant_message_.empty()) {
+    op_invariant_message_ = "[divergence] #" + std::to_string(index) + " " + format_op(op) + " returned " +
+                            std::to_string(result) + ", which it cannot return run alone";
+    result_.flagged_ops.push_back(static_cast<int>(index));
+  }
   outcomes_[index] = "T" + std::to_string(thread) + " -> " + std::to_string(result);
   if (!keyed) return;
   const bool whole_type = kop.kind == KeyOp::Kind::swapoff || kop.kind == KeyOp::Kind::swapon;
@@ -164,6 +239,26 @@ void Race::run_op(std::size_t index, int thread) {
   } else {
     history_[{type, offset}].push_back(kop);
   }
+}
+
+std::vector<std::uint64_t> Race::read_counters() const {
+  std::vector<std::uint64_t> values;
+  for (const CounterRule& rule : kCounterRules) values.push_back(rule.read(*sys_));
+  return values;
+}
+
+std::string Race::check_unmoved_counters(const std::vector<std::uint64_t>& before) const {
+  const std::vector<std::uint64_t> after = read_counters();
+  for (std::size_t c = 0; c < std::size(kCounterRules); c++) {
+    const CounterRule& rule = kCounterRules[c];
+    const bool movable = std::any_of(program_.ops.begin(), program_.ops.end(), [&](const Op& op) {
+      return op.thread != 0 && std::find(rule.movers.begin(), rule.movers.end(), op.code) != rule.movers.end();
+    });
+    if (!movable && after[c] != before[c])
+      return "[invariant] counter " + std::string(rule.name) + " moved from " + std::to_string(before[c]) + " to " +
+             std::to_string(after[c]) + ", but no thread ran an operation that can move it";
+  }
+  return "";
 }
 
 std::string Race::check_linearizability() {
@@ -205,17 +300,26 @@ RaceResult Race::run() {
   g_dying_program = &program_;
   g_dying_scheduler = &scheduler_;
   outcomes_.assign(program_.ops.size(), "");
-  for (std::size_t i = 0; i < program_.ops.size(); i++)
-    if (program_.ops[i].thread == 0) run_op(i, 0);
-  std::vector<std::function<void()>> bodies;
-  for (int t = 1; t <= program_.threads; t++)
-    bodies.push_back([this, t] {
+  auto thread_body = [this](int t) {
+    return [this, t] {
       for (std::size_t i = 0; i < program_.ops.size(); i++)
         if (program_.ops[i].thread == t) run_op(i, t);
-    });
-  const RunVerdict verdict = scheduler_.run(std::move(bodies));
-  result_.strategy = strategy_.describe();
+    };
+  };
+  // The prefix runs alone but scheduled too, so that a deadlock or a livelock in it is
+  // named like one among threads.
+  RunVerdict verdict = scheduler_.run_alone(thread_body(0));
+  // Quiescent points: after the prefix, after the threads, after all I/O completed.
   std::string message;
+  std::vector<std::uint64_t> counters_before;
+  if (verdict == RunVerdict::finished) {
+    message = quiescent_invariants(*sys_);
+    counters_before = read_counters();
+    std::vector<std::function<void()>> bodies;
+    for (int t = 1; t <= program_.threads; t++) bodies.push_back(thread_body(t));
+    if (message.empty()) verdict = scheduler_.run(std::move(bodies));
+  }
+  result_.strategy = strategy_.describe();
   if (verdict != RunVerdict::finished) {
     // Flag what each stuck thread was doing.
     std::map<int, int> open;
@@ -231,10 +335,16 @@ RaceResult Race::run() {
     message = "[invariant] deadlock: " + scheduler_.deadlock_report();
   } else if (verdict == RunVerdict::step_limit) {
     result_.stuck = true;
-    message = "[invariant] no progress after " + std::to_string(kMaxSteps) + " scheduling points (livelock?)";
-  } else {
-    swap_complete_io(&sys_->swap, ~0u);
-    message = out_of_range_message_.empty() ? quiescent_invariants(*sys_) : out_of_range_message_;
+    message = "[invariant] hang: no progress after " + std::to_string(kMaxSteps) +
+              " scheduling points (a livelock); last events of " + scheduler_.last_events(4);
+  } else if (message.empty()) {
+    message = !op_invariant_message_.empty() ? op_invariant_message_ : out_of_range_message_;
+    if (message.empty()) message = quiescent_invariants(*sys_);
+    if (message.empty()) message = check_unmoved_counters(counters_before);
+    if (message.empty()) {
+      swap_complete_io(&sys_->swap, ~0u);
+      message = quiescent_invariants(*sys_);
+    }
     if (message.empty()) {
       // The final word on each key: what a load sees once everything is quiet.
       for (auto& [key, ops] : history_) {

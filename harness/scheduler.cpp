@@ -99,7 +99,8 @@ void Scheduler::hook(sched::Event event, const void* object, const char* name) {
 
 std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, int result) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (thread < static_cast<int>(threads_.size())) threads_[thread].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
+  const int t = thread + label_shift_;
+  if (t < static_cast<int>(threads_.size())) threads_[t].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
   trace_.push_back(TraceEvent{step_, thread, kind, nullptr, "", op_index, result});
   return step_++;
 }
@@ -134,14 +135,14 @@ void Scheduler::describe_deadlock() {
     const ThreadState& s = threads_[t];
     if (s.finished) continue;
     if (!r.empty()) r += "; ";
-    r += "thread " + std::to_string(t);
+    r += "thread " + std::to_string(t - label_shift_);
     if (s.blocked_on) {
       r += std::string(" waits for ") + lock_names_[s.blocked_on];
       auto it = std::find_if(owner_.begin(), owner_.end(), [&](const auto& o) { return o.first == s.blocked_on; });
       if (it == owner_.end()) {
         r += " (no holder)";
       } else {
-        r += " held by thread " + std::to_string(it->second);
+        r += " held by thread " + std::to_string(it->second - label_shift_);
         if (threads_[it->second].finished) r += " (finished: it never unlocked)";
       }
     } else {
@@ -178,7 +179,7 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
 void Scheduler::on_event(int self, sched::Event event, const void* object, const char* name) {
   std::unique_lock<std::mutex> lock(mutex_);
   ThreadState& s = threads_[self];
-  trace_.push_back(TraceEvent{step_, self, kind_of(event), object, name ? name : "", s.op_index, 0});
+  trace_.push_back(TraceEvent{step_, self - label_shift_, kind_of(event), object, name ? name : "", s.op_index, 0});
   ++step_;
   if (object && name) lock_names_[object] = name;
   if (event != sched::Event::wait && event != sched::Event::contended) s.progress_step = step_;
@@ -213,7 +214,37 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
   s.waiting = false;
 }
 
+std::string Scheduler::last_events(std::size_t per_thread) const {
+  std::map<int, std::vector<std::string>> last;  // label -> its events, newest first
+  for (auto e = trace_.rbegin(); e != trace_.rend(); ++e) {
+    auto& events = last[e->thread];
+    if (events.size() < per_thread)
+      events.push_back(std::string(trace_kind_name(e->kind)) + (*e->name ? std::string(" ") + e->name : ""));
+  }
+  std::string r;
+  for (int t = 1; t < static_cast<int>(threads_.size()); t++) {
+    if (threads_[t].finished) continue;
+    const int label = t - label_shift_;
+    r += (r.empty() ? "thread " : "; thread ") + std::to_string(label) + ":";
+    const auto& events = last[label];
+    for (auto e = events.rbegin(); e != events.rend(); ++e) r += (e == events.rbegin() ? " " : ", ") + *e;
+  }
+  return r;
+}
+
 RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
+  strategy_.start(static_cast<int>(bodies.size()));
+  return run_threads(std::move(bodies));
+}
+
+RunVerdict Scheduler::run_alone(std::function<void()> body) {
+  label_shift_ = 1;
+  const RunVerdict verdict = run_threads({std::move(body)});
+  if (verdict == RunVerdict::finished) label_shift_ = 0;  // else kept for the reports
+  return verdict;
+}
+
+RunVerdict Scheduler::run_threads(std::vector<std::function<void()>> bodies) {
   HARNESS_CHECK(g_scheduler == nullptr);
   const int n = static_cast<int>(bodies.size());
   HARNESS_CHECK(n <= kMaxThreads);
@@ -225,7 +256,6 @@ RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
     threads_[0].finished = true;
     current_ = -1;  // nobody runs until every thread is parked
   }
-  strategy_.start(n);
   g_scheduler = this;
   sched::hook.store(&Scheduler::hook);
 

@@ -43,6 +43,9 @@ class Scheduler {
   // Runs bodies[i] as logical thread i + 1 until every one returns, all are stuck
   // (deadlock; the stuck OS threads are left parked), or max_steps points pass.
   RunVerdict run(std::vector<std::function<void()>> bodies);
+  // Runs body alone as logical thread 0 (a program's sequential prefix): no choice to
+  // make, but a deadlock or the step limit is caught and reported as in run().
+  RunVerdict run_alone(std::function<void()> body);
 
   // Called by thread bodies (or by the main thread for the prefix) around each
   // program operation: records op_begin/op_end (with the result) and returns the step.
@@ -51,6 +54,9 @@ class Scheduler {
   const std::vector<TraceEvent>& trace() const { return trace_; }
   // "thread 2 waits for page.lock held by thread 1 (finished)" after a deadlock.
   const std::string& deadlock_report() const { return deadlock_report_; }
+  // "thread 1: lock zswap_tree.lock, point ..., unlock ...; thread 2: ..." (the last
+  // `per_thread` events of each thread still running): where a stopped run stood.
+  std::string last_events(std::size_t per_thread) const;
   std::uint64_t steps() const { return step_; }
 
  private:
@@ -64,6 +70,7 @@ class Scheduler {
     int op_index = -1;
   };
 
+  RunVerdict run_threads(std::vector<std::function<void()>> bodies);
   static void hook(sched::Event event, const void* object, const char* name);
   void on_event(int self, sched::Event event, const void* object, const char* name);
   // Picks the next thread and, if it is not self, parks self until it is chosen.
@@ -79,6 +86,7 @@ class Scheduler {
   // chosen, not every parked one.
   std::condition_variable turn_[kMaxThreads + 1];
   int current_ = 0;
+  int label_shift_ = 0;   // logical thread label = worker index - label_shift_ (1 in run_alone)
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
   std::uint64_t step_ = 0;
   std::vector<ThreadState> threads_;

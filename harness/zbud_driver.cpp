@@ -6,6 +6,7 @@
 #include "check.h"
 #include "driver.h"
 #include "run_steps.h"
+#include "watchdog.h"
 #include "zbud.h"
 #include "zbud_ref.h"
 #include "zbud_sides.h"
@@ -203,6 +204,7 @@ std::size_t ZbudSide::pick(unsigned arg, bool need_unreleased, bool need_unfreed
 }
 
 ZbudOutcome ZbudSide::apply(const Op& op) {
+  watchdog::note_operation(op);  // either side: a hang names the operation
   ZbudOutcome out;
   switch (op.code) {
     case OpCode::zbud_alloc: {

@@ -8,6 +8,7 @@
 #include "driver.h"
 #include "pages.h"
 #include "run_steps.h"
+#include "watchdog.h"
 #include "zbud.h"
 #include "zswap_sides.h"
 
@@ -110,6 +111,7 @@ ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op) {
 }
 
 ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
+  watchdog::note_operation(op);
   const unsigned type = op.arg[0];
   const pgoff_t offset = op.arg[1];
   ZswapOutcome out;
@@ -128,7 +130,14 @@ ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
     case OpCode::swapoff: out.code = swapoff(&impl.swap, type); break;
     case OpCode::swapon: out.code = swapon(&impl.swap, type); break;
     case OpCode::compact: out.code = swap_compact(&impl.swap, type, offset); break;
-    case OpCode::shrink: out.code = static_cast<int>(zswap_shrink(&impl.zs, op.arg[0])); break;
+    case OpCode::shrink: {
+      const std::uint64_t before = impl.swap.outstanding_writeback_pages.load();
+      const std::uint64_t written = impl.zs.written_back_pages.load();
+      out.code = static_cast<int>(zswap_shrink(&impl.zs, op.arg[0]));
+      out.invariant = inflight_bound_violation(op, before, impl.zs.written_back_pages.load() - written,
+                                               impl.swap.config.max_outstanding_writeback);
+      break;
+    }
     case OpCode::complete_io: out.code = static_cast<int>(swap_complete_io(&impl.swap, op.arg[0])); break;
     case OpCode::set_pool_percent: impl.zs.max_pool_percent = op.arg[0]; break;
     case OpCode::fail_pages: impl.pages.fail_next_pages(op.arg[0]); break;
@@ -138,9 +147,16 @@ ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
   return out;
 }
 
+std::string inflight_bound_violation(const Op& shrink, std::uint64_t before, std::uint64_t written, unsigned bound) {
+  if (before < bound || written == 0) return "";
+  return "[invariant] in-flight bound: " + format_op(shrink) + " wrote back " + std::to_string(written) +
+         " pages with " + std::to_string(before) + " writes already in flight (bound " + std::to_string(bound) + ")";
+}
+
 std::string zswap_compare(const ZswapOutcome& want, const ZswapOutcome& got, const ref::SwapRef& model,
                           SwapSystem& impl, std::string* outcome) {
   *outcome = std::to_string(got.code);
+  if (!got.invariant.empty()) return got.invariant;
   if (want.code != got.code) return mismatch("return code", want.code, got.code);
   if (!got.page.empty() && got.code == 0) {
     *outcome += std::string(" from ") + source_name(got.source);

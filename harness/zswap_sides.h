@@ -17,6 +17,7 @@ struct ZswapOutcome {
   int code = 0;
   int source = 0;                  // load: none, swap_cache, zswap, device (the same order on both sides)
   std::vector<std::uint8_t> page;  // load: the bytes read
+  std::string invariant;           // impl: a rule the operation broke, whatever ref did
 };
 
 // The configuration of both sides: a small machine, so stores hit the pool limit.
@@ -25,6 +26,10 @@ swap_system_config zswap_impl_config();
 
 ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op);
 ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op);
+// The shrinker's in-flight bound (zcache's ZCACHE_MAX_OUTSTANDING_WRITEBACK_PAGES): a
+// shrink that began with `before` writes in flight and wrote `written` pages back. ""
+// when it kept the bound (it starts no writeback once `bound` writes are in flight).
+std::string inflight_bound_violation(const Op& shrink, std::uint64_t before, std::uint64_t written, unsigned bound);
 
 // "" when impl did what ref did and the two then agree on every counter, the entry
 // count of each type and the quiescent invariants; else the first difference.

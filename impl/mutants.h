@@ -26,7 +26,11 @@
   X(writeback_stale_data, "CVE-2023-53178: writeback writes an entry invalidated and re-stored") \
   X(writeback_abort_leaks_page, "the abort path leaves the swap-cache page locked/referenced")  \
   X(dup_store_keeps_stale, "a failed duplicate store leaves the old entry in place")            \
-  X(swapoff_shrinker_race, "reclaim uses a tree after invalidate_area freed it")
+  X(swapoff_shrinker_race, "reclaim uses a tree after invalidate_area freed it")                 \
+  X(refcount_unlocked, "load drops its entry reference without the tree lock")                  \
+  X(reclaim_relock, "reclaim takes the pool lock again on the way back from evict")             \
+  X(writeback_lock_inversion, "writeback holds the tree lock while it locks a swap cache page") \
+  X(inflight_bound_off_by_one, "the shrinker starts one more writeback at the in-flight bound")
 
 enum class Mutant : int {
   none = 0,

@@ -1,5 +1,5 @@
 // The swap layer: swap devices, the swap cache, the write queue and the frontswap
-// glue. See swap.h for the behaviour kept from the kernel and zswap.h for the lock
+// glue. See swap.h for the behaviour kept from the kernel and lock_order.h for the lock
 // order.
 #include "swap.h"
 

@@ -15,7 +15,7 @@
 // or swapping off a slot waits for its page's write first (wait_on_page_writeback),
 // so device writes to one slot happen in order.
 //
-// Locking: see zswap.h for the order.
+// Locking: see lock_order.h for the order.
 #pragma once
 
 #include <atomic>

@@ -1,13 +1,29 @@
-// Lock primitives with scheduling hooks.
+// Lock primitives with scheduling hooks and a lock validator.
 //
 // Every impl lock goes through SpinLock so that a deterministic scheduler (harness/)
 // can take control at each acquire and release, and at the annotated points where
 // the kernel's races live (sched::point). With no hook installed, SpinLock is a plain
 // std::mutex and sched::point is one predictable branch.
+//
+// The lock validator (ZSWAP_LOCKDEP, on in every build but release: a small lockdep)
+// knows each lock's owner and each thread's held locks with the site that took them.
+// It reports, on the first execution that does it and whatever the interleaving:
+//   - a lock taken again by the thread that holds it (recursive locking);
+//   - a lock taken against the declared order of lock_order.h, or against an order
+//     between two classes seen earlier in the run (lock inversion: A -> B here,
+//     B -> A there), whether or not this run deadlocks;
+//   - a lock released by a thread that does not hold it;
+//   - lockdep_assert_held() of a lock the thread does not hold.
+// A report is an "[invariant] ..." line on stderr and abort(), as a kernel BUG.
 #pragma once
 
 #include <atomic>
 #include <mutex>
+#include <string>
+
+#ifndef ZSWAP_LOCKDEP
+#define ZSWAP_LOCKDEP 1
+#endif
 
 namespace sched {
 
@@ -34,28 +50,79 @@ void wait(const void* object, const char* name);
 
 }  // namespace sched
 
+class SpinLock;
+
+namespace lockdep {
+
+// Where a lock operation happened: the caller's file, line and function.
+struct Site {
+  const char* file;
+  int line;
+  const char* function;
+};
+#define ZSWAP_CALLER_SITE \
+  ::lockdep::Site { __builtin_FILE(), __builtin_LINE(), __builtin_FUNCTION() }
+
+// The class (index) of a lock name, registered on first use.
+unsigned class_of(const char* name);
+
+// The checks; each reports and aborts (or calls the report handler) on a violation.
+void before_acquire(const SpinLock& lock, const Site& site);  // recursion, order
+void acquired(SpinLock& lock, const Site& site);
+void before_release(SpinLock& lock, const Site& site);
+void assert_held(const SpinLock& lock, const Site& site);
+
+// What every thread holds and waits for, one line per thread ("" when nothing):
+// for a hang report.
+std::string describe_threads();
+
+// Tests replace the abort with their own handler (which may throw to unwind the
+// violating call); nullptr restores print-and-abort.
+using ReportHandler = void (*)(const std::string& message);
+void set_report_handler(ReportHandler handler);
+
+}  // namespace lockdep
+
 // The kernel's spinlock_t (and, for pages, the page lock): a mutex whose acquire and
-// release are scheduling points.
+// release are scheduling points, checked by the lock validator.
 class SpinLock {
  public:
-  explicit SpinLock(const char* name) : name_(name) {}
+  explicit SpinLock(const char* name);
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
 
-  void lock() {
+  void lock(lockdep::Site site = ZSWAP_CALLER_SITE) {
+#if ZSWAP_LOCKDEP
+    lockdep::before_acquire(*this, site);
+#endif
     sched::Hook h = sched::hook.load(std::memory_order_relaxed);
     if (!h) {
       mutex_.lock();
-      return;
+    } else {
+      h(sched::Event::acquire, this, name_);
+      while (!mutex_.try_lock()) h(sched::Event::contended, this, name_);
+      h(sched::Event::acquired, this, name_);
     }
-    h(sched::Event::acquire, this, name_);
-    while (!mutex_.try_lock()) h(sched::Event::contended, this, name_);
-    h(sched::Event::acquired, this, name_);
+#if ZSWAP_LOCKDEP
+    lockdep::acquired(*this, site);
+#endif
   }
 
-  bool try_lock() { return mutex_.try_lock(); }
+  bool try_lock(lockdep::Site site = ZSWAP_CALLER_SITE) {
+#if ZSWAP_LOCKDEP
+    lockdep::before_acquire(*this, site);
+#endif
+    if (!mutex_.try_lock()) return false;
+#if ZSWAP_LOCKDEP
+    lockdep::acquired(*this, site);
+#endif
+    return true;
+  }
 
-  void unlock() {
+  void unlock(lockdep::Site site = ZSWAP_CALLER_SITE) {
+#if ZSWAP_LOCKDEP
+    lockdep::before_release(*this, site);
+#endif
     mutex_.unlock();
     if (sched::Hook h = sched::hook.load(std::memory_order_relaxed))
       h(sched::Event::release, this, name_);
@@ -64,8 +131,37 @@ class SpinLock {
   const char* name() const { return name_; }
 
  private:
+  friend void lockdep::before_acquire(const SpinLock&, const lockdep::Site&);
+  friend void lockdep::acquired(SpinLock&, const lockdep::Site&);
+  friend void lockdep::before_release(SpinLock&, const lockdep::Site&);
+  friend void lockdep::assert_held(const SpinLock&, const lockdep::Site&);
+
   std::mutex mutex_;
   const char* name_;
+#if ZSWAP_LOCKDEP
+  unsigned class_;                         // const: index of name_ in the validator's classes
+  std::atomic<const void*> owner_{nullptr};  // the holding thread's validator state
+#endif
 };
 
-using SpinGuard = std::lock_guard<SpinLock>;
+// std::lock_guard for SpinLock that records the guard's own site, not the library's.
+class SpinGuard {
+ public:
+  explicit SpinGuard(SpinLock& lock, lockdep::Site site = ZSWAP_CALLER_SITE) : lock_(lock), site_(site) {
+    lock_.lock(site_);
+  }
+  ~SpinGuard() { lock_.unlock(site_); }
+  SpinGuard(const SpinGuard&) = delete;
+  SpinGuard& operator=(const SpinGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+  lockdep::Site site_;
+};
+
+// The kernel's lockdep_assert_held: the calling thread must hold lock.
+#if ZSWAP_LOCKDEP
+#define lockdep_assert_held(lock) ::lockdep::assert_held((lock), ZSWAP_CALLER_SITE)
+#else
+#define lockdep_assert_held(lock) ((void)(lock))
+#endif

@@ -28,7 +28,7 @@
 // with POISON_FREE without ASan), so a stale read through an old mapping is caught.
 //
 // Locking: pool->lock guards everything in the pool and in its page headers. It is
-// innermost: callers may hold zswap's tree lock (see zswap.h for the whole order);
+// innermost: callers may hold zswap's tree lock (lock_order.h has the whole order);
 // no lock is held while calling evict.
 #include "zbud.h"
 
@@ -153,7 +153,9 @@ std::size_t buddy_size(const zbud_header* zhdr, Buddy bud) {
   return std::size_t{bud == FIRST ? zhdr->first_chunks : zhdr->last_chunks} << CHUNK_SHIFT;
 }
 
+// The handle table and every page header below are guarded by pool->lock.
 unsigned long new_handle(zbud_pool* pool, zbud_header* zhdr, Buddy bud) {
+  lockdep_assert_held(pool->lock);
   unsigned long handle;
   if (!pool->free_handles.empty()) {
     handle = pool->free_handles.back();
@@ -169,6 +171,7 @@ unsigned long new_handle(zbud_pool* pool, zbud_header* zhdr, Buddy bud) {
 
 // The slot of a live handle; a handle that was never issued is a BUG.
 handle_slot* slot_of(zbud_pool* pool, unsigned long handle) {
+  lockdep_assert_held(pool->lock);
   ZSWAP_BUG_ON(handle == 0 || handle > pool->handles.size());
   return &pool->handles[handle - 1];
 }
@@ -190,6 +193,7 @@ bool& freed_flag(zbud_header* zhdr, Buddy bud) {
 
 // Puts a page that is on no list back where its chunk counts say.
 void file_page(zbud_pool* pool, zbud_header* zhdr) {
+  lockdep_assert_held(pool->lock);
   if (zhdr->first_chunks == 0 || zhdr->last_chunks == 0)
     list_add(&zhdr->buddy, &pool->unbuddied[num_free_chunks(zhdr)]);
   else
@@ -198,6 +202,7 @@ void file_page(zbud_pool* pool, zbud_header* zhdr) {
 
 // Releases a buddy whose map count reached zero. Called with pool->lock held.
 void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Buddy bud) {
+  lockdep_assert_held(pool->lock);
   poison(buddy_address(zhdr, bud), buddy_size(zhdr, bud));
   if (bud == FIRST) {
     zhdr->first_chunks = 0;
@@ -249,6 +254,7 @@ int evict(zbud_pool* pool, unsigned long handle) {
 // Returns 0 when the page emptied (freed, or handed back in *frame), -EAGAIN when a
 // buddy remains, -EINVAL when there is nothing to reclaim.
 int reclaim_lru_tail(zbud_pool* pool, FrameDisposal disposal, void** frame) {
+  lockdep_assert_held(pool->lock);
   if (list_empty(&pool->lru)) return -EINVAL;
   zbud_header* zhdr = list_entry_of(pool->lru.prev, &zbud_header::lru);
   list_del_init(&zhdr->buddy);
@@ -265,6 +271,9 @@ int reclaim_lru_tail(zbud_pool* pool, FrameDisposal disposal, void** frame) {
   if (ret == 0 && last_handle) ret = evict(pool, last_handle);
 
   pool->lock.lock();
+  // Mutant reclaim_relock: the lock is taken again, as if evict had returned with it
+  // dropped (a self-deadlock in the kernel).
+  if (mutants::is(Mutant::reclaim_relock)) pool->lock.lock();
   zhdr->under_reclaim = false;
   if (zhdr->first_chunks == 0 && zhdr->last_chunks == 0) {
     pool->pages_nr.fetch_sub(1, std::memory_order_relaxed);

@@ -8,7 +8,7 @@
 // insert until erase; load and writeback take one more under the tree lock. The
 // entry and its zbud buddy are freed by the put that drops the count to zero, and
 // erase is idempotent, so whichever of invalidate, a duplicate store and writeback
-// comes last frees it. See zswap.h for the lock order.
+// comes last frees it. See lock_order.h for the lock order.
 #include "zswap.h"
 
 #include <cerrno>
@@ -49,14 +49,16 @@ void write_header(void* zhdr, std::uint64_t swpentry) {
 
 void bump(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
-// --- tree operations; all with tree->lock held ---
+// --- tree operations; all called with tree->lock held (and asserting it) ---
 
 zswap_entry* zswap_rb_search(zswap_tree* tree, pgoff_t offset) {
+  lockdep_assert_held(tree->lock);
   return offset < tree->slots.size() ? tree->slots[offset] : nullptr;
 }
 
 // Inserts entry; -EEXIST (and *dupentry) when the offset is taken.
 int zswap_rb_insert(zswap_tree* tree, zswap_entry* entry, zswap_entry** dupentry) {
+  lockdep_assert_held(tree->lock);
   zswap_entry*& slot = tree->slots[entry->offset];
   if (slot) {
     *dupentry = slot;
@@ -69,6 +71,7 @@ int zswap_rb_insert(zswap_tree* tree, zswap_entry* entry, zswap_entry** dupentry
 }
 
 void zswap_rb_erase(zswap_tree* tree, zswap_entry* entry) {
+  lockdep_assert_held(tree->lock);
   if (mutants::is(Mutant::double_erase)) {
     // Mutant double_erase: erase trusts that the entry is still in the tree and
     // clears its slot, which may now hold a newer entry for the same offset.
@@ -86,15 +89,20 @@ void zswap_rb_erase(zswap_tree* tree, zswap_entry* entry) {
 }
 
 void zswap_free_entry(zswap_tree* tree, zswap_entry* entry) {
+  lockdep_assert_held(tree->lock);
   zbud_free(tree->pool, entry->handle);
   delete entry;
   tree->zswap->stored_pages.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void zswap_entry_get(zswap_entry* entry) { entry->refcount++; }
+void zswap_entry_get(zswap_tree* tree, zswap_entry* entry) {
+  lockdep_assert_held(tree->lock);
+  entry->refcount++;
+}
 
 // Drops a reference; the last one erases (if still in the tree) and frees.
 void zswap_entry_put(zswap_tree* tree, zswap_entry* entry) {
+  lockdep_assert_held(tree->lock);
   const int refcount = --entry->refcount;
   ZSWAP_BUG_ON(refcount < 0);
   if (refcount == 0) {
@@ -105,7 +113,7 @@ void zswap_entry_put(zswap_tree* tree, zswap_entry* entry) {
 
 zswap_entry* zswap_entry_find_get(zswap_tree* tree, pgoff_t offset) {
   zswap_entry* entry = zswap_rb_search(tree, offset);
-  if (entry) zswap_entry_get(entry);
+  if (entry) zswap_entry_get(tree, entry);
   return entry;
 }
 
@@ -117,6 +125,18 @@ void zswap_invalidate_entry(zswap_tree* tree, zswap_entry* entry) {
 
 zswap_tree* tree_of(zswap* zs, unsigned type) {
   return type < MAX_SWAPFILES ? zs->trees[type].load(std::memory_order_acquire) : nullptr;
+}
+
+// The pool size of a type, 0 when it is off. Its callers hold no reference on that
+// type (the shrinker's scan; a store's limit check, which sums every type), so the
+// read is an RCU-style read-side section: invalidate_area unpublishes the tree, then
+// waits for every reader before it frees it. Lock-free, as the kernel's.
+std::uint64_t pool_pages_of(zswap* zs, unsigned type) {
+  zs->pool_size_readers.fetch_add(1);
+  const zswap_tree* tree = tree_of(zs, type);
+  const std::uint64_t pages = tree ? zbud_get_pool_size(tree->pool) : 0;
+  zs->pool_size_readers.fetch_sub(1);
+  return pages;
 }
 
 void free_tree(zswap* zs, zswap_tree* tree) {
@@ -201,13 +221,19 @@ int zswap_writeback_entry(zbud_pool* pool, unsigned long handle) {
     tree->lock.unlock();
     return 0;
   }
-  zswap_entry_get(entry);
+  zswap_entry_get(tree, entry);
   unpin();
-  tree->lock.unlock();
+  // Mutant writeback_lock_inversion: the tree lock is held on until the swap cache
+  // page is added (and locked), to close the window CVE-2023-53178 lives in; the
+  // store path takes the two the other way round.
+  const bool hold_tree = mutants::is(Mutant::writeback_lock_inversion);
+  if (!hold_tree) tree->lock.unlock();
 
   swap_page* page = nullptr;
   int ret = 0;
-  switch (get_swap_cache_page(zs->swap, type, offset, &page)) {
+  const swapcache_result added = get_swap_cache_page(zs->swap, type, offset, &page);
+  if (hold_tree) tree->lock.unlock();
+  switch (added) {
     case swapcache_result::FAIL:  // no memory or invalidate happened
       writeback_fail_put(tree, entry);
       return -ENOMEM;
@@ -280,10 +306,9 @@ void zswap_exit(zswap* zs) {
     if (tree_of(zs, type)) zswap_frontswap_invalidate_area(zs, type);
 }
 
-std::uint64_t zswap_total_pool_pages(const zswap* zs) {
+std::uint64_t zswap_total_pool_pages(zswap* zs) {
   std::uint64_t total = 0;
-  for (const auto& t : zs->trees)
-    if (zswap_tree* tree = t.load(std::memory_order_acquire)) total += zbud_get_pool_size(tree->pool);
+  for (unsigned type = 0; type < MAX_SWAPFILES; type++) total += pool_pages_of(zs, type);
   return total;
 }
 
@@ -397,6 +422,12 @@ int zswap_frontswap_load(zswap* zs, unsigned type, pgoff_t offset, unsigned char
   if (!entry) return -ENOENT;
 
   const bool ok = decompress_entry(zs, tree, entry, page);
+  // Mutant refcount_unlocked: the reference is dropped without the tree lock (a
+  // racing put can then lose an update, or free the entry twice).
+  if (mutants::is(Mutant::refcount_unlocked)) {
+    zswap_entry_put(tree, entry);
+    return ok ? 0 : -EIO;
+  }
   SpinGuard guard(tree->lock);
   zswap_entry_put(tree, entry);
   return ok ? 0 : -EIO;
@@ -422,7 +453,9 @@ void zswap_frontswap_invalidate_area(zswap* zs, unsigned type) {
     }
     tree->nr_entries = 0;
   }
-  zs->trees[type].store(nullptr, std::memory_order_release);
+  zs->trees[type].store(nullptr);
+  // synchronize_rcu: a reader that still sees the tree has not finished with it.
+  while (zs->pool_size_readers.load() != 0) sched::wait(&zs->pool_size_readers, "zswap: wait for pool size readers");
   // Mutant reswapon_leak: the tree and its pool are never freed (the pre-3.12 bug;
   // swapon then allocates new ones).
   if (!mutants::is(Mutant::reswapon_leak)) free_tree(zs, tree);
@@ -440,15 +473,15 @@ int zswap_compact_entry(zswap* zs, unsigned type, pgoff_t offset) {
 unsigned zswap_shrink(zswap* zs, unsigned nr) {
   unsigned freed = 0;
   while (freed < nr) {
-    if (zs->swap->outstanding_writeback_pages.load(std::memory_order_relaxed) >=
-        zs->swap->config.max_outstanding_writeback)
-      break;
+    // Mutant inflight_bound_off_by_one: one more reclaim once the bound is reached.
+    const std::uint64_t bound =
+        zs->swap->config.max_outstanding_writeback + (mutants::is(Mutant::inflight_bound_off_by_one) ? 1 : 0);
+    if (zs->swap->outstanding_writeback_pages.load(std::memory_order_relaxed) >= bound) break;
     // Largest pool first, lowest type on ties.
     unsigned best = MAX_SWAPFILES;
     std::uint64_t best_pages = 0;
     for (unsigned type = 0; type < MAX_SWAPFILES; type++) {
-      zswap_tree* tree = tree_of(zs, type);
-      const std::uint64_t pages = tree ? zbud_get_pool_size(tree->pool) : 0;
+      const std::uint64_t pages = pool_pages_of(zs, type);
       if (pages > best_pages) {
         best = type;
         best_pages = pages;
@@ -472,7 +505,7 @@ unsigned zswap_shrink(zswap* zs, unsigned nr) {
   return freed;
 }
 
-zswap_stats zswap_get_stats(const zswap* zs) {
+zswap_stats zswap_get_stats(zswap* zs) {
   zswap_stats s;
 #define ZSWAP_STAT_READ(name) s.name = zs->name.load(std::memory_order_relaxed);
   ZSWAP_STATS(ZSWAP_STAT_READ)

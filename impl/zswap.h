@@ -1,13 +1,7 @@
 // zswap: a compressed cache for swap pages (port of mm/zswap.c as of Linux 3.13,
 // with Weijie Yang's get/put refactor and every later fix in the mutant catalogue).
 //
-// Lock order, for the whole of impl/ (outermost first):
-//   swap_layer.swapon_lock (swapon_mutex: swapon and swapoff only)
-//   swap_page.lock (the page lock, sleeping)
-//     -> zswap_tree.lock
-//       -> zbud_pool.lock
-// swap_info.lock, swap_layer.cache_lock and swap_layer.io_lock are leaves: no other
-// lock is taken while one is held. No lock is held across zbud's evict callback.
+// Lock order, for the whole of impl/: lock_order.h (data the lock validator checks).
 #pragma once
 
 #include <atomic>
@@ -79,6 +73,7 @@ struct zswap {
   // first (get_swap_device), so readers holding a device reference see it stable.
   std::atomic<zswap_tree*> trees[MAX_SWAPFILES] = {};
   std::atomic<int> live_trees{0};   // trees allocated and not yet freed
+  std::atomic<int> pool_size_readers{0};  // atomic: lockless readers of trees[]' pools
 
 #define ZSWAP_STAT_ATOMIC(name) std::atomic<std::uint64_t> name{0};
   ZSWAP_STATS(ZSWAP_STAT_ATOMIC)
@@ -110,8 +105,8 @@ int zswap_compact_entry(zswap* zs, unsigned type, pgoff_t offset);
 // Returns the number of page frames freed.
 unsigned zswap_shrink(zswap* zs, unsigned nr);
 
-zswap_stats zswap_get_stats(const zswap* zs);
-std::uint64_t zswap_total_pool_pages(const zswap* zs);
+zswap_stats zswap_get_stats(zswap* zs);
+std::uint64_t zswap_total_pool_pages(zswap* zs);
 
 // For the harness's invariants and corruption tests: the zbud pool of a type, and
 // the buddy bytes (header + compressed data) of the entry at offset.

@@ -15,6 +15,8 @@
 
 #include <rapidcheck.h>
 
+#include "watchdog.h"
+
 #ifdef ISOLATE_CHECKS_LEAKS
 #include <sanitizer/lsan_interface.h>
 #endif
@@ -23,7 +25,8 @@ namespace {
 
 // The tags a finding's first line carries (the fuzz targets print the same).
 constexpr const char* kFindingTags[] = {"[divergence]", "[invariant]", "[harness bug]", "ERROR: AddressSanitizer",
-                                        "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer"};
+                                        "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
+                                        "ERROR: ThreadSanitizer"};
 
 // A sanitizer report's first stack frame in impl/: where the bug is (the mutant hunt
 // takes its signature from it).
@@ -57,12 +60,16 @@ bool leaked() {
 #endif
 }
 
-[[noreturn]] void child(int out, const std::function<void()>& body) {
+[[noreturn]] void child(int out, const std::function<void()>& body, std::chrono::seconds deadline) {
   dup2(out, STDERR_FILENO);
   dup2(out, STDOUT_FILENO);
   close(out);
   int status = 0;
   try {
+    // The child names its own hang (the operation and the locks of each thread)
+    // before the parent's deadline would kill it blind.
+    watchdog::set_default_seconds(0.75 * static_cast<double>(deadline.count()));
+    const watchdog::Guard guard("the property case");
     body();
   } catch (const rc::detail::CaseResult& result) {
     // Preconditions are checked in the parent: a discard here could not reach rapidcheck.
@@ -119,7 +126,7 @@ std::string run_isolated(const std::function<void()>& body, const std::string& c
   if (pid < 0) return "[harness bug] fork: " + std::string(std::strerror(errno));
   if (pid == 0) {
     close(fds[0]);
-    child(fds[1], body);
+    child(fds[1], body, deadline);
   }
   close(fds[1]);
   const std::optional<std::string> output = read_until(fds[0], std::chrono::steady_clock::now() + deadline);
@@ -131,8 +138,8 @@ std::string run_isolated(const std::function<void()>& body, const std::string& c
   }
   if (waited < 0) return "[harness bug] waitpid: " + std::string(std::strerror(errno));
   if (!output)
-    return "[invariant] the case did not finish in " + std::to_string(deadline.count()) +
-           " s (a hang or a livelock)";
+    return "[invariant] hang: the case did not finish in " + std::to_string(deadline.count()) +
+           " s and was killed (its own watchdog did not report)";
   // A report that does not end the process (a TSan warning without halt_on_error) still fails the case.
   std::string finding = first_finding(*output, context_prefix);
   if (!finding.empty() || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return finding;

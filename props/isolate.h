@@ -21,7 +21,8 @@
 // "ERROR: AddressSanitizer: ...") or, failing that, how it died. With context_prefix,
 // the child's last line starting with it before the finding is appended in brackets
 // (say, which schedule was running). With ISOLATE_CHECKS_LEAKS a passing body is also
-// checked for leaks. A case takes milliseconds; one still running at the deadline is
-// killed and reported as a hang.
+// checked for leaks. A case takes milliseconds; one still running at 3/4 of the
+// deadline reports itself as a hang (watchdog.h), and one still running at the
+// deadline is killed and reported as a hang.
 std::string run_isolated(const std::function<void()>& body, const std::string& context_prefix = "",
-                         std::chrono::seconds deadline = std::chrono::seconds(60));
+                         std::chrono::seconds deadline = std::chrono::seconds(30));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "isolate.h"
+#include "watchdog.h"
 
 namespace {
 
@@ -45,10 +46,23 @@ TEST(RunIsolated, TheContextBeforeAFindingIsAppended) {
   EXPECT_EQ(finding, "[invariant] leaked [[schedule pct:7:3]]");
 }
 
-TEST(RunIsolated, AHangIsKilledAtTheDeadline) {
+TEST(RunIsolated, AHangReportsItselfWithItsOperation) {
+  const std::string finding = run_isolated(
+      [] {
+        static const Op shrink{OpCode::shrink, {3, 0, 0, 0}};
+        watchdog::note_operation(shrink);
+        std::this_thread::sleep_for(std::chrono::hours(1));
+      },
+      "", std::chrono::seconds(2));
+  EXPECT_EQ(finding, "[invariant] hang: the property case still running after 1.5 s, last operation shrink");
+}
+
+TEST(RunIsolated, AHangIsKilledAtTheDeadlineWhenItsWatchdogIsOff) {
+  setenv("ZSWAP_HANG_SECONDS", "0", 1);
   const std::string finding =
       run_isolated([] { std::this_thread::sleep_for(std::chrono::hours(1)); }, "", std::chrono::seconds(1));
-  EXPECT_EQ(finding, "[invariant] the case did not finish in 1 s (a hang or a livelock)");
+  unsetenv("ZSWAP_HANG_SECONDS");
+  EXPECT_EQ(finding, "[invariant] hang: the case did not finish in 1 s and was killed (its own watchdog did not report)");
 }
 
 #ifdef ISOLATE_CHECKS_LEAKS

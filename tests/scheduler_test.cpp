@@ -38,7 +38,12 @@ TEST(Scheduler, SameSeedSameInterleaving) {
   EXPECT_EQ(parse_strategy("random:x"), nullptr);
 }
 
+std::string g_lockdep_report;
+
 TEST(Scheduler, ReportsALockOrderDeadlockWithItsHolders) {
+  // The lock validator names the inversion first; recorded here (not aborting) so the
+  // run goes on into the deadlock the scheduler must name as well.
+  lockdep::set_report_handler([](const std::string& m) { g_lockdep_report = m; });
   // Kept alive (reachable, so LSan is satisfied) for the threads left parked on them.
   static auto* a = new SpinLock("lock A");
   static auto* b = new SpinLock("lock B");
@@ -48,9 +53,12 @@ TEST(Scheduler, ReportsALockOrderDeadlockWithItsHolders) {
   static auto* scheduler = new Scheduler(*strategy, 1000);
   const RunVerdict v = scheduler->run({[] { a->lock(); b->lock(); b->unlock(); a->unlock(); },
                                         [] { b->lock(); a->lock(); a->unlock(); b->unlock(); }});
+  lockdep::set_report_handler(nullptr);
   ASSERT_EQ(v, RunVerdict::deadlock);
   EXPECT_EQ(scheduler->deadlock_report(),
             "thread 1 waits for lock B held by thread 2; thread 2 waits for lock A held by thread 1");
+  EXPECT_EQ(g_lockdep_report.rfind("[invariant] lock inversion: lock B -> lock A here: lock A taken at ", 0), 0u)
+      << g_lockdep_report;
 }
 
 // Counts the seeds (1..n) under which a strategy makes the program fail.

@@ -1,11 +1,20 @@
 // The free-running stress lane (built under every preset, meant for TSan): real
 // threads hammer one swap system with seeded random operations and random delays,
-// with no scheduler, so TSan sees every unsynchronised access. Each thread owns the
-// slots whose offset is its index modulo the thread count, and checks that a load
-// of its own slot returns what it last stored there (or nothing after invalidate);
-// reclaim, writeback, compaction and I/O completion run across all slots.
+// with no scheduler, so TSan sees every unsynchronised access. Reclaim, writeback,
+// compaction and I/O completion run across all slots; one more thread swaps the
+// cycled type off and on again and again, which frees every slot of that type.
 //
-//   stress [--seconds S] [--threads N] [--seed X]     (env STRESS_SEED overrides --seed)
+// The oracle. Each worker owns the slots whose offset is its index modulo the thread
+// count, and checks each load of its own slots against what it last wrote there (a
+// store's bytes, or nothing after an invalidate or a store the type refused):
+//   - no swapoff began since that write began: the load returns exactly that;
+//   - a whole swapoff ran after that write ended: -ENOENT, or -ENODEV (off again);
+//   - otherwise (a swapoff overlapped): -ENOENT, -ENODEV or exactly that write's bytes.
+// The cycler bumps its type's epoch before swapoff and after swapon (odd: a cycle is
+// under way), which is how a worker tells these cases apart. At the end, with every
+// write completed, the quiescent invariants hold.
+//
+//   stress [--seconds S] [--threads N] [--seed X]
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -18,12 +27,14 @@
 #include <vector>
 
 #include "driver.h"
+#include "mutants.h"
 #include "pages.h"
 #include "swap_system.h"
 
 namespace {
 
-constexpr unsigned kTypes = 2;
+constexpr unsigned kTypes = 3;
+constexpr unsigned kCycledType = 2;  // swapped off and on by the cycler; 0 and 1 stay on
 constexpr pgoff_t kSlots = 24;
 
 struct Options {
@@ -32,43 +43,71 @@ struct Options {
   std::uint64_t seed = 1;
 };
 
+std::atomic<std::uint64_t> g_epoch[kTypes];  // swapoff/swapon cycles begun + ended, per type
 std::atomic<bool> g_failed{false};
+std::string g_replay;  // the command that replays this run (same seed; interleavings vary)
 
-void fail(std::uint64_t seed, unsigned thread, const std::string& what) {
+void fail(const std::string& finding) {
   if (g_failed.exchange(true)) return;
-  std::fprintf(stderr, "[divergence] stress thread %u: %s\nreplay: stress --seed %llu (interleavings vary run to run)\n",
-               thread, what.c_str(), static_cast<unsigned long long>(seed));
+  std::fprintf(stderr, "%s\nreplay: %s (interleavings vary run to run)\n", finding.c_str(), g_replay.c_str());
+}
+
+// A worker's last write to one of its slots, between two reads of the type's epoch.
+struct LastWrite {
+  std::vector<std::uint8_t> bytes;  // empty: nothing stored
+  std::uint64_t epoch_before = 0, epoch_after = 0;
+};
+
+// "" if a load that returned ret and out, between epochs before and after, is one the
+// oracle (top comment) allows after the slot's last write w; else what it got and what
+// was expected.
+std::string unexpected_load(const LastWrite& w, std::uint64_t before, std::uint64_t after, int ret,
+                            const unsigned char* out) {
+  const bool stored_bytes = ret == 0 && !w.bytes.empty() && std::memcmp(out, w.bytes.data(), PAGE_SIZE) == 0;
+  const bool gone = ret == -ENOENT || ret == -ENODEV;
+  const char* expected;
+  if (w.epoch_before % 2 == 0 && w.epoch_before == after) {
+    if (w.bytes.empty() ? ret == -ENOENT : stored_bytes) return "";
+    expected = w.bytes.empty() ? "-ENOENT (nothing stored)" : "the bytes stored";
+  } else if (before >= w.epoch_after + (w.epoch_after % 2 ? 3 : 2)) {
+    if (gone) return "";
+    expected = "-ENOENT or -ENODEV (swapped off since the last write)";
+  } else {
+    if (gone || stored_bytes) return "";
+    expected = "-ENOENT, -ENODEV or the bytes stored (swapoff during the last write)";
+  }
+  const char* got = ret != 0 ? "" : stored_bytes ? " with the bytes stored" : " with other bytes";
+  return "returned " + std::to_string(ret) + got + ", expected " + expected;
 }
 
 void worker(SwapSystem* sys, const Options& o, unsigned id, std::chrono::steady_clock::time_point end) {
   std::mt19937_64 rng(o.seed * 1000003 + id);
-  // What this thread last stored in each of its own slots (empty: nothing).
-  std::vector<std::vector<std::uint8_t>> mine(kTypes * kSlots);
+  std::vector<LastWrite> mine(kTypes * kSlots);  // by type and offset; only this thread's slots are used
   std::vector<unsigned char> out(PAGE_SIZE);
   while (std::chrono::steady_clock::now() < end && !g_failed) {
     const unsigned type = rng() % kTypes;
     const pgoff_t offset = (rng() % (kSlots / o.threads)) * o.threads + id;  // one of mine
-    auto& expected = mine[type * kSlots + offset];
+    LastWrite& last = mine[type * kSlots + offset];
     switch (rng() % 10) {
-      case 0: case 1: case 2: {
-        expected = make_page(static_cast<PageKind>(rng() % kPageKindCount), static_cast<std::uint32_t>(rng()));
-        swap_store(&sys->swap, type, offset, expected.data());
+      case 0: case 1: case 2: case 6: {  // store, or invalidate
+        std::vector<std::uint8_t> page;
+        if (rng() % 4) page = make_page(static_cast<PageKind>(rng() % kPageKindCount), static_cast<std::uint32_t>(rng()));
+        last.epoch_before = g_epoch[type].load();
+        const int ret = page.empty() ? swap_invalidate(&sys->swap, type, offset)
+                                     : swap_store(&sys->swap, type, offset, page.data());
+        last.epoch_after = g_epoch[type].load();
+        last.bytes = ret == -ENODEV ? std::vector<std::uint8_t>() : std::move(page);
         break;
       }
       case 3: case 4: case 5: {
         load_source src;
+        const std::uint64_t before = g_epoch[type].load();
         const int ret = swap_load(&sys->swap, type, offset, out.data(), &src);
-        if (expected.empty() && ret != -ENOENT)
-          fail(o.seed, id, "load of an empty slot returned " + std::to_string(ret));
-        else if (!expected.empty() && (ret != 0 || std::memcmp(out.data(), expected.data(), PAGE_SIZE) != 0))
-          fail(o.seed, id, "load of type " + std::to_string(type) + " offset " + std::to_string(offset) +
-                               " returned " + std::to_string(ret) + (ret == 0 ? " with the wrong bytes" : ""));
+        if (const std::string what = unexpected_load(last, before, g_epoch[type].load(), ret, out.data()); !what.empty())
+          fail("[divergence] stress thread " + std::to_string(id) + ": load(type=" + std::to_string(type) +
+               ", offset=" + std::to_string(offset) + "): " + what);
         break;
       }
-      case 6:
-        swap_invalidate(&sys->swap, type, offset);
-        expected.clear();
-        break;
       case 7:
         zswap_shrink(&sys->zs, 1 + rng() % 3);
         break;
@@ -84,25 +123,50 @@ void worker(SwapSystem* sys, const Options& o, unsigned id, std::chrono::steady_
   }
 }
 
+// Swaps the cycled type off and on, with pauses, leaving it on. It does nothing else,
+// so the epoch it publishes orders only swapoff and swapon, which the impl orders anyway.
+void cycler(SwapSystem* sys, const Options& o, std::chrono::steady_clock::time_point end) {
+  std::mt19937_64 rng(o.seed * 1000003 + o.threads);
+  const auto expect_success = [](const char* call, int ret) {
+    if (ret)
+      fail("[divergence] stress cycler: " + std::string(call) + "(type=" + std::to_string(kCycledType) +
+           "): returned " + std::to_string(ret) + ", expected 0");
+  };
+  while (std::chrono::steady_clock::now() < end && !g_failed) {
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
+    g_epoch[kCycledType]++;
+    expect_success("swapoff", swapoff(&sys->swap, kCycledType));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 100));
+    expect_success("swapon", swapon(&sys->swap, kCycledType));
+    g_epoch[kCycledType]++;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  bool usable = argc % 2 == 1;  // flag and value pairs
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--seconds") o.seconds = std::atof(argv[i + 1]);
     else if (flag == "--threads") o.threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (flag == "--seed") o.seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else {
-      std::fprintf(stderr, "usage: stress [--seconds S] [--threads N] [--seed X]\n");
-      return 2;
-    }
+    else usable = false;
   }
-  if (const char* env = std::getenv("STRESS_SEED")) o.seed = std::strtoull(env, nullptr, 10);
-  if (o.threads < 2 || kSlots % o.threads != 0) {
-    std::fprintf(stderr, "error: --threads must be 2, 3, 4, 6, 8, 12 or 24\n");
+  if (!usable || o.threads < 2 || kSlots % o.threads != 0) {
+    std::fprintf(stderr, "usage: stress [--seconds S] [--threads N] [--seed X]; N is 2, 3, 4, 6, 8, 12 or 24\n");
     return 2;
   }
+  const std::string mutant =
+      mutants::active == Mutant::none ? "" : std::string("ZSWAP_MUTANT=") + mutants::name(mutants::active) + " ";
+  char replay[200];
+  std::snprintf(replay, sizeof replay, "%sstress --seconds %g --threads %u --seed %llu", mutant.c_str(), o.seconds,
+                o.threads, static_cast<unsigned long long>(o.seed));
+  g_replay = replay;
+  // Printed first: a TSan report ends the run (halt_on_error) before anything after it.
+  std::fprintf(stderr, "stress: %u threads and a swapoff/swapon cycler, %g s, seed %llu (replay: %s)\n", o.threads,
+               o.seconds, static_cast<unsigned long long>(o.seed), replay);
   swap_system_config config;
   config.zswap.totalram_pages = 20;  // pool limit 4 pages: stores reclaim and write back
   config.swap.slots_per_type = kSlots;
@@ -112,15 +176,14 @@ int main(int argc, char** argv) {
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.seconds));
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < o.threads; t++) threads.emplace_back(worker, &sys, std::cref(o), t, end);
+  threads.emplace_back(cycler, &sys, std::cref(o), end);
   for (std::thread& t : threads) t.join();
   swap_complete_io(&sys.swap, ~0u);
-  if (!g_failed) {
-    const std::string invariant = quiescent_invariants(sys);
-    if (!invariant.empty()) fail(o.seed, 0, invariant);
-  }
+  if (!g_failed)
+    if (const std::string invariant = quiescent_invariants(sys); !invariant.empty()) fail(invariant);
   const zswap_stats s = zswap_get_stats(&sys.zs);
-  std::printf("stress: %u threads, %.1f s, seed %llu: %llu written back, %llu limit hits, %llu duplicates: %s\n",
-              o.threads, o.seconds, static_cast<unsigned long long>(o.seed),
+  std::printf("stress: %llu cycles, %llu written back, %llu limit hits, %llu duplicates: %s\n",
+              static_cast<unsigned long long>(g_epoch[kCycledType] / 2),
               static_cast<unsigned long long>(s.written_back_pages), static_cast<unsigned long long>(s.pool_limit_hit),
               static_cast<unsigned long long>(s.duplicate_entry), g_failed ? "FAILED" : "ok");
   return g_failed ? 1 : 0;

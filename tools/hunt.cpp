@@ -1,6 +1,6 @@
 // hunt: measures the harness by the mutants it kills. Runs every killer (the fuzz
-// targets from an empty corpus, under libFuzzer or AFL++, and the property suites)
-// against every mutant, and the clean implementation through the same killers, each run
+// targets from an empty corpus, under libFuzzer or AFL++, the property suites and the
+// TSan stress program) against every mutant, and the clean implementation through the same killers, each run
 // in its own process group with a wall-clock budget. Prints one row per mutant (fastest
 // killer, its time to kill), the clean row, the distinct signatures of each mutant's
 // findings and last `killed K/N mutants`. Exits 0 only when every mutant died, the clean
@@ -35,11 +35,18 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// Every run's random seed (libFuzzer's -seed, AFL++'s -s, the stress program's --seed):
+// fixed, so that a run repeats (a stress run's thread interleavings still vary).
+constexpr int kRunSeed = 1;
+
+// The stress program's: its first TSan report ends the run, and is its finding.
+constexpr const char* kStressTsanOptions = "halt_on_error=1";
+
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: hunt --seconds N [--mutant NAME]... [--killer NAME]... [--jobs J] [--engine libfuzzer|afl]\n"
                "            [--clean] [--json OUT.json] [--svg OUT.svg] [--fuzz-dir DIR] [--afl-dir DIR]\n"
-               "            [--replay-dir DIR] [--props-dir DIR]\n"
+               "            [--replay-dir DIR] [--props-dir DIR] [--stress-dir DIR]\n"
                "  Runs every killer against every mutant (default: all of both) and against the clean\n"
                "  implementation, J runs at once (default 2), each stopped after N seconds. A kill is a\n"
                "  non-zero exit with a finding line; the clean implementation must never be flagged.\n"
@@ -54,12 +61,18 @@ void usage(std::FILE* out) {
                "  --afl-dir    the AFL++ binaries (default build/afl/fuzz)\n"
                "  --replay-dir the ASan replay programs that name an AFL++ crash (default build/asan/fuzz)\n"
                "  --props-dir  the property suites (default build/asan/props)\n"
+               "  --stress-dir the TSan stress program, the tsan preset's (default build/tsan/tests)\n"
                "  mutants:\n");
   mutants::print_list(out);
   std::fprintf(out, "  killers:\n");
-  for (const Killer& k : kKillers)
-    std::fprintf(out, "  %-28s %s\n", k.name,
-                 k.kind == KillerKind::fuzz ? "fuzz target, from an empty corpus, seed 1" : "property suite, as it is");
+  for (const Killer& k : kKillers) {
+    std::string what = "property suite, as it is";
+    if (k.kind == KillerKind::fuzz) what = "fuzz target, from an empty corpus, seed " + std::to_string(kRunSeed);
+    if (k.kind == KillerKind::stress)
+      what = "stress program under TSan for the budget, 4 threads, seed " + std::to_string(kRunSeed) +
+             "; a finding line or TSan's first report kills";
+    std::fprintf(out, "  %-28s %s\n", k.name, what.c_str());
+  }
 }
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -129,6 +142,8 @@ Options parse_options(int argc, char** argv) {
       o.fuzz_dir = value;
     } else if (flag == "--props-dir") {
       o.props_dir = value;
+    } else if (flag == "--stress-dir") {
+      o.stress_dir = value;
     } else {
       usage_error("unknown argument '" + flag + "'");
     }
@@ -161,16 +176,18 @@ char afl_seed(const Killer& k) { return std::strcmp(k.name, "zswap_race") == 0 ?
 // seed) and the artifacts.
 std::vector<std::string> command_line(const Options& o, const Killer& k, const std::string& dir) {
   if (k.kind == KillerKind::props) return {(fs::path(o.props_dir) / k.name).string()};
-  const std::string seconds = std::to_string(o.seconds);
+  const std::string seconds = std::to_string(o.seconds), seed = std::to_string(kRunSeed);
+  if (k.kind == KillerKind::stress)
+    return {(fs::path(o.stress_dir) / "stress").string(), "--seconds", seconds, "--threads", "4", "--seed", seed};
   if (o.engine == Engine::afl) {
-    std::vector<std::string> argv = {"afl-fuzz", "-i", dir + "/corpus", "-o", dir + "/out", "-V", seconds, "-s", "1",
+    std::vector<std::string> argv = {"afl-fuzz", "-i", dir + "/corpus", "-o", dir + "/out", "-V", seconds, "-s", seed,
                                      "-t", "10000"};
     if (k.sequential) argv.insert(argv.end(), {"-G", "512"});
     argv.insert(argv.end(), {"--", (fs::path(o.afl_dir) / k.name).string()});
     return argv;
   }
   std::vector<std::string> argv = {(fs::path(o.fuzz_dir) / k.name).string(), "-max_total_time=" + seconds,
-                                   "-timeout=10", "-seed=1"};
+                                   "-timeout=10", "-seed=" + seed};
   if (k.sequential) argv.push_back("-max_len=512");
   argv.push_back("-artifact_prefix=" + dir + "/");
   argv.push_back(dir + "/corpus");
@@ -181,13 +198,15 @@ std::string mutant_value(Mutant m) { return m == Mutant::none ? "" : mutants::na
 
 // The mutant, and none of the caller's property settings: they would change what a
 // suite runs, or write its counterexamples into a corpus. AFL++ stops at its first crash
-// (libFuzzer does anyway, and ignores the variable).
+// (libFuzzer does anyway, and ignores the variable); the stress program at TSan's first
+// report.
 EnvChanges run_env(const Run& run) {
   EnvChanges env = {{"ZSWAP_MUTANT", mutant_value(run.mutant)},
                     {"RC_PARAMS", std::nullopt},
                     {"ZSWAP_PROPS_CORPUS", std::nullopt},
                     {"GTEST_FILTER", std::nullopt}};
   if (run.killer->kind == KillerKind::fuzz) env.emplace_back("AFL_BENCH_UNTIL_CRASH", "1");
+  if (run.killer->kind == KillerKind::stress) env.emplace_back("TSAN_OPTIONS", kStressTsanOptions);
   return env;
 }
 
@@ -226,6 +245,7 @@ std::string reproduce_command(const Options& o, const Run& run) {
     s += "printf '\\" + std::to_string(static_cast<int>(afl_seed(*run.killer))) +
          "' >$d/corpus/empty && source ci/lib.sh && export_afl_settings && AFL_BENCH_UNTIL_CRASH=1 ";
   s += "ZSWAP_MUTANT=" + mutant_value(run.mutant);
+  if (run.killer->kind == KillerKind::stress) s += std::string(" TSAN_OPTIONS=") + kStressTsanOptions;
   for (const std::string& arg : command_line(o, *run.killer, "$d")) s += " " + arg;
   return s;
 }
@@ -281,6 +301,9 @@ void judge(const Options& o, const Ended& e, Run& run) {
   // A property suite ends on its own; one stopped at the budget checked less than it says.
   if (e.stopped && run.killer->kind == KillerKind::props)
     run.note = "did not finish within the budget";
+  // The stress program stops itself at the budget; still running after the grace, it hangs.
+  if (e.stopped && run.killer->kind == KillerKind::stress)
+    run.note = "still running past its budget (a deadlock?)";
   // On the clean impl anything but a clean finish is an alarm, with or without a finding line.
   if (run.mutant == Mutant::none && run.verdict == Verdict::survived && !run.note.empty()) {
     run.verdict = Verdict::killed;
@@ -289,9 +312,9 @@ void judge(const Options& o, const Ended& e, Run& run) {
   }
 }
 
-// A fuzzer stops itself at the budget (-max_total_time); the grace lets a finding made
-// in its last moment be written out instead of cut off.
-std::chrono::seconds grace(const Killer& k) { return std::chrono::seconds(k.kind == KillerKind::fuzz ? 10 : 0); }
+// A fuzzer (-max_total_time) and the stress program (--seconds) stop themselves at the
+// budget; the grace lets a finding made in its last moment be written out instead of cut off.
+std::chrono::seconds grace(const Killer& k) { return std::chrono::seconds(k.kind == KillerKind::props ? 0 : 10); }
 
 // Set by SIGINT/SIGTERM: the runs are in their own process groups, so a Ctrl-C on the
 // terminal does not reach them; execute() stops them itself.
@@ -367,9 +390,13 @@ int main(int argc, char** argv) {
     const bool afl = uses_afl(o, *k);
     const std::string path = afl ? (fs::path(o.afl_dir) / k->name).string() : command_line(o, *k, "")[0];
     if (access(path.c_str(), X_OK) != 0) {
+      const char* preset = k->kind == KillerKind::props ? "asan" : k->kind == KillerKind::stress ? "tsan" : afl ? "afl" : "fuzz";
+      const char* flag = k->kind == KillerKind::props    ? "--props-dir"
+                         : k->kind == KillerKind::stress ? "--stress-dir"
+                         : afl                           ? "--afl-dir"
+                                                         : "--fuzz-dir";
       std::fprintf(stderr, "error: no %s at %s: build the %s preset (ci/hunt.sh does), or pass %s\n", k->name,
-                   path.c_str(), k->kind == KillerKind::props ? "asan" : afl ? "afl" : "fuzz",
-                   k->kind == KillerKind::props ? "--props-dir" : afl ? "--afl-dir" : "--fuzz-dir");
+                   path.c_str(), preset, flag);
       return 2;
     }
   }

@@ -12,7 +12,8 @@
 #include "mutants.h"
 
 // The programs that can detect a mutant, defined once (--help, --killer, the columns).
-enum class KillerKind { fuzz, props };
+// stress: the free-running TSan stress program (tests/stress.cpp), for the budget.
+enum class KillerKind { fuzz, props, stress };
 struct Killer {
   const char* name;
   KillerKind kind;
@@ -23,6 +24,7 @@ inline constexpr Killer kKillers[] = {
     {"zswap_race", KillerKind::fuzz, false},       {"decompress_corrupt", KillerKind::fuzz, false},
     {"decoder_total", KillerKind::fuzz, false},    {"zbud_props", KillerKind::props, false},
     {"zswap_props", KillerKind::props, false},     {"race_props", KillerKind::props, false},
+    {"tsan_stress", KillerKind::stress, false},
 };
 
 // The engine the fuzz-target killers run under.
@@ -40,6 +42,7 @@ struct Options {
   std::string afl_dir = "build/afl/fuzz";
   std::string replay_dir = "build/asan/fuzz";
   std::string props_dir = "build/asan/props";
+  std::string stress_dir = "build/tsan/tests";
 };
 
 enum class Verdict { survived, killed, harness_bug };
@@ -55,7 +58,8 @@ struct Run {
   std::string note;        // a failure without a finding line (not a kill, but worth a look)
 };
 
-// A shell line that repeats the run (the fuzzers: same seed, a fresh empty corpus).
+// A shell line that repeats the run (the fuzzers: same seed, a fresh empty corpus; the
+// stress program: same seed and environment).
 std::string reproduce_command(const Options& o, const Run& run);
 
 // ---- results ----

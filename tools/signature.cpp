@@ -10,7 +10,8 @@ namespace {
 
 // A line carrying one of these reports a finding (what the targets and suites print).
 constexpr const char* kFindingTags[] = {"[divergence]", "[invariant]", "[harness bug]", "ERROR: AddressSanitizer",
-                                        "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer"};
+                                        "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
+                                        "ERROR: ThreadSanitizer"};
 
 // Digits and addresses vary from crash to crash of one bug: they become N.
 std::string normalized(std::string_view text) {
@@ -104,6 +105,7 @@ const Rule kRules[] = {
     {"ERROR: LeakSanitizer", "lsan:leak", [](const FindingText&) { return std::string(); }},
     {"ERROR: AddressSanitizer: ", "asan:", sanitizer_kind_at_site},
     {"WARNING: ThreadSanitizer: ", "tsan:", sanitizer_kind_at_site},
+    {"ERROR: ThreadSanitizer: ", "tsan:", sanitizer_kind_at_site},  // a SEGV before any warning
     // "/path/impl/zbud.cpp:12:3: runtime error: index 5 out of bounds for ..." -> "ubsan:index N out of bounds for ...@zbud.cpp:12"
     {"runtime error: ", "ubsan:",
      [](const FindingText& f) {
