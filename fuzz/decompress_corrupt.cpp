@@ -10,6 +10,7 @@
 
 #include "pages.h"
 #include "swap_system.h"
+#include "watchdog.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ void expect(bool ok, const char* what, pgoff_t offset, int ret) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider fdp(data, size);
+  const watchdog::Guard guard("decompress_corrupt input");
   swap_system_config config;
   config.zswap.compressor = fdp.ConsumeBool() ? Compressor::zstd : Compressor::lz4;
   config.swap.slots_per_type = 16;

@@ -227,6 +227,7 @@ std::string Scheduler::last_events(std::size_t per_thread) const {
     const int label = t - label_shift_;
     r += (r.empty() ? "thread " : "; thread ") + std::to_string(label) + ":";
     const auto& events = last[label];
+    if (events.empty()) r += " not started";
     for (auto e = events.rbegin(); e != events.rend(); ++e) r += (e == events.rbegin() ? " " : ", ") + *e;
   }
   return r;

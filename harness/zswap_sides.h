@@ -14,10 +14,12 @@
 
 // What one operation returned on one side.
 struct ZswapOutcome {
+  Op op{};
   int code = 0;
   int source = 0;                  // load: none, swap_cache, zswap, device (the same order on both sides)
   std::vector<std::uint8_t> page;  // load: the bytes read
   std::string invariant;           // impl: a rule the operation broke, whatever ref did
+  std::uint64_t inflight_before = 0;  // impl's shrink: writes in flight when it began
 };
 
 // The configuration of both sides: a small machine, so stores hit the pool limit.
@@ -27,9 +29,11 @@ swap_system_config zswap_impl_config();
 ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op);
 ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op);
 // The shrinker's in-flight bound (zcache's ZCACHE_MAX_OUTSTANDING_WRITEBACK_PAGES): a
-// shrink that began with `before` writes in flight and wrote `written` pages back. ""
-// when it kept the bound (it starts no writeback once `bound` writes are in flight).
+// shrink, run alone, that began with `before` writes in flight and wrote `written`
+// pages back. "" when it kept the bound: it starts a frame's writeback only below it.
 std::string inflight_bound_violation(const Op& shrink, std::uint64_t before, std::uint64_t written, unsigned bound);
+// The finding line of a shrink that broke the bound.
+std::string inflight_bound_message(const Op& shrink, std::uint64_t before, std::uint64_t after, unsigned bound);
 
 // "" when impl did what ref did and the two then agree on every counter, the entry
 // count of each type and the quiescent invariants; else the first difference.

@@ -61,6 +61,35 @@ TEST(Scheduler, ReportsALockOrderDeadlockWithItsHolders) {
       << g_lockdep_report;
 }
 
+TEST(Scheduler, AStepLimitNamesWhereEachThreadStood) {
+  // Two threads spinning on their own locks forever: a livelock, not a deadlock.
+  static auto* spin = new SpinLock("spin.lock");
+  static auto* strategy = make_replay_strategy({}).release();
+  static auto* scheduler = new Scheduler(*strategy, 300);
+  auto forever = [] {
+    for (;;) {
+      spin->lock();
+      sched::point("spinning");
+      spin->unlock();
+    }
+  };
+  ASSERT_EQ(scheduler->run({forever, forever}), RunVerdict::step_limit);
+  const std::string where = scheduler->last_events(3);
+  // The replay strategy with no choices never preempts: thread 2 never ran.
+  EXPECT_EQ(where, "thread 1: locked spin.lock, point spinning, unlock spin.lock; thread 2: not started");
+}
+
+TEST(Scheduler, APrefixWaitingForeverIsADeadlockOfThreadZero) {
+  static auto* strategy = make_replay_strategy({}).release();
+  static auto* scheduler = new Scheduler(*strategy, 1000);
+  static int never = 0;
+  const RunVerdict v = scheduler->run_alone([] {
+    while (never == 0) sched::wait(&never, "a condition nobody sets");
+  });
+  ASSERT_EQ(v, RunVerdict::deadlock);
+  EXPECT_EQ(scheduler->deadlock_report(), "thread 0 waits for a condition no other thread can establish");
+}
+
 // Counts the seeds (1..n) under which a strategy makes the program fail.
 int failing_seeds(const Program& p, const std::string& kind, int n) {
   int failures = 0;
