@@ -19,6 +19,9 @@ struct RunResult {
   std::optional<Divergence> divergence;
   std::vector<std::string> outcomes;  // what each operation returned, for the trace
   std::string summary;                // the final counters, "name=value ..."
+  // Bit i: the run reached state feature i (the driver's own list, e.g. so many writes
+  // in flight); the fuzz targets turn each into a coverage edge (fuzz/state_coverage.h).
+  std::uint64_t state_features = 0;
 };
 
 class SwapSystem;

@@ -15,6 +15,7 @@ extern std::string g_fuzz_input_path;
 extern bool g_exit_on_finding;
 
 // Decodes data as a program of layer, runs it differentially, and on a divergence
-// prints the report to stderr and aborts (or exits, see g_exit_on_finding).
-int run_differential_input(const char* target, Layer layer, const std::uint8_t* data,
-                           std::size_t size);
+// prints the report to stderr and aborts (or exits, see g_exit_on_finding). Returns
+// the run's state features (RunResult::state_features).
+std::uint64_t run_differential_input(const char* target, Layer layer, const std::uint8_t* data,
+                                     std::size_t size);

@@ -18,5 +18,6 @@ RunResult run_steps(const Program& program) {
     }
   }
   result.summary = diff.summary();
+  if constexpr (requires { diff.state_features(); }) result.state_features = diff.state_features();
   return result;
 }

@@ -1,6 +1,7 @@
 // The zswap differential driver: a whole impl swap system and a SwapRef, the same
 // operations on both; after each, every counter, per-type entry counts and the
 // quiescent invariants.
+#include <algorithm>
 #include <cstring>
 
 #include "check.h"
@@ -52,13 +53,20 @@ class ZswapDiff {
   std::string step(const Op& op, std::string* outcome) {
     const ZswapOutcome want = zswap_ref_step(model_, op);
     const ZswapOutcome got = zswap_impl_step(impl_, op);
+    // State features: each count of writes in flight reached (up to kMaxOutstanding + 2),
+    // and a shrink begun at the bound; the bound is what only a burst of writeback reaches.
+    const std::uint64_t in_flight = swap_get_stats(&impl_.swap).outstanding_writeback_pages;
+    features_ |= std::uint64_t{1} << std::min<std::uint64_t>(in_flight, kMaxOutstanding + 2);
+    if (op.code == OpCode::shrink && got.inflight_before >= kMaxOutstanding) features_ |= std::uint64_t{1} << 63;
     return zswap_compare(want, got, model_, impl_, outcome);
   }
   std::string summary() { return format_stats(zswap_get_stats(&impl_.zs), swap_get_stats(&impl_.swap)); }
+  std::uint64_t state_features() const { return features_; }
 
  private:
   SwapSystem impl_;
   ref::SwapRef model_;
+  std::uint64_t features_ = 0;
 };
 
 }  // namespace
