@@ -28,7 +28,9 @@ class SwapSystem;
 
 // The invariants of a quiescent swap system (no operation in flight): every zbud
 // handle belongs to an entry, entries hold only the tree's reference, every page frame
-// in use is a pool or swap cache page, one zswap tree per type swapped on.
+// in use is a pool or swap cache page, one zswap tree per type swapped on, and the
+// counters equal what they count (stored_pages the entries in the trees, writes in
+// flight the I/O queue, swap_cache_pages the slots with a cached page).
 // "" or an "[invariant]" message.
 std::string quiescent_invariants(SwapSystem& sys);
 

@@ -200,8 +200,10 @@ std::string zswap_compare(const ZswapOutcome& want, const ZswapOutcome& got, con
 
 std::string quiescent_invariants(SwapSystem& sys) {
   int types_on = 0;
+  std::uint64_t all_entries = 0;
   for (unsigned t = 0; t < MAX_SWAPFILES; t++) {
     const std::uint64_t entries = zswap_entry_count(&sys.zs, t);
+    all_entries += entries;
     types_on += zswap_pool_of(&sys.zs, t) != nullptr;
     // Each entry owns exactly one zbud handle; a handle without one leaked.
     if (zbud_pool* pool = zswap_pool_of(&sys.zs, t); pool && zbud_live_handles(pool) != entries)
@@ -213,6 +215,26 @@ std::string quiescent_invariants(SwapSystem& sys) {
   }
   const zswap_stats zs = zswap_get_stats(&sys.zs);
   const swap_stats sw = swap_get_stats(&sys.swap);
+  // The counters against what they count.
+  if (zs.stored_pages != all_entries)
+    return "[invariant] stored_pages is " + std::to_string(zs.stored_pages) + " but the trees hold " +
+           std::to_string(all_entries) + " entries";
+  std::uint64_t queued = 0, cached = 0;
+  {
+    SpinGuard guard(sys.swap.io_lock);
+    queued = sys.swap.io_queue.size();
+  }
+  {
+    SpinGuard guard(sys.swap.cache_lock);
+    for (const swap_info& si : sys.swap.info)
+      for (const swap_page* page : si.cache) cached += page != nullptr;
+  }
+  if (sw.outstanding_writeback_pages != queued)
+    return "[invariant] " + std::to_string(sw.outstanding_writeback_pages) + " writes in flight but " +
+           std::to_string(queued) + " in the I/O queue";
+  if (sw.swap_cache_pages != cached)
+    return "[invariant] swap_cache_pages is " + std::to_string(sw.swap_cache_pages) + " but " +
+           std::to_string(cached) + " slots have a cached page";
   if (static_cast<std::uint64_t>(sys.pages.pages_in_use()) != zs.pool_pages + sw.swap_cache_pages)
     return "[invariant] " + std::to_string(sys.pages.pages_in_use()) + " page frames in use, but " +
            std::to_string(zs.pool_pages) + " pool pages + " + std::to_string(sw.swap_cache_pages) +
