@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "driver.h"
 #include "pages.h"
 #include "swap_system.h"
 #include "zbud.h"
@@ -232,6 +233,24 @@ TEST(ZswapOutstanding, ShrinkStopsAtTheOutstandingBound) {
   EXPECT_EQ(swap_get_stats(&sys.swap).outstanding_writeback_pages, 4u);
   EXPECT_EQ(swap_complete_io(&sys.swap, 1), 1u);
   EXPECT_EQ(zswap_shrink(&sys.zs, 100), 1u) << "room for one more page (2 writes)";
+}
+
+
+// The quiescent invariants hold counters to what they count: each one, put out of
+// step, is reported.
+TEST_F(ZswapFixture, QuiescentInvariantsCheckEachCounterAgainstWhatItCounts) {
+  ASSERT_EQ(store(0, 1, make_page(PageKind::text, 1)), 0);
+  EXPECT_EQ(quiescent_invariants(sys), "");
+  sys.zs.stored_pages++;
+  EXPECT_EQ(quiescent_invariants(sys), "[invariant] stored_pages is 2 but the trees hold 1 entries");
+  sys.zs.stored_pages--;
+  sys.swap.outstanding_writeback_pages++;
+  EXPECT_EQ(quiescent_invariants(sys), "[invariant] 1 writes in flight but 0 in the I/O queue");
+  sys.swap.outstanding_writeback_pages--;
+  sys.swap.swap_cache_pages++;
+  EXPECT_EQ(quiescent_invariants(sys), "[invariant] swap_cache_pages is 1 but 0 slots have a cached page");
+  sys.swap.swap_cache_pages--;
+  EXPECT_EQ(quiescent_invariants(sys), "");
 }
 
 }  // namespace
