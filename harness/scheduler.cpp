@@ -167,7 +167,7 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
     stopped_ = true;
     next = 0;
   } else {
-    next = count == 1 ? candidates[0] : strategy_.choose(candidates, count, step_);
+    next = count == 1 ? candidates[0] : strategy_.choose(candidates, count, step_ - run_base_step_);
   }
   current_ = next;
   if (next != self) turn_[next].notify_one();
@@ -234,6 +234,8 @@ std::string Scheduler::last_events(std::size_t per_thread) const {
 }
 
 RunVerdict Scheduler::run(std::vector<std::function<void()>> bodies) {
+  // A prefix run before (run_alone) must not move the strategy's change points.
+  run_base_step_ = step_;
   strategy_.start(static_cast<int>(bodies.size()));
   return run_threads(std::move(bodies));
 }

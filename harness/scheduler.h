@@ -87,6 +87,7 @@ class Scheduler {
   std::condition_variable turn_[kMaxThreads + 1];
   int current_ = 0;
   int label_shift_ = 0;   // logical thread label = worker index - label_shift_ (1 in run_alone)
+  std::uint64_t run_base_step_ = 0;  // step_ when run() began: strategies count from there
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
   std::uint64_t step_ = 0;
   std::vector<ThreadState> threads_;

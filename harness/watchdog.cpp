@@ -123,6 +123,7 @@ Guard::Guard(std::string what) {
     s.thread_pid = getpid();
     std::thread(loop).detach();
   }
+  for (Note& n : notes) n.op = nullptr;  // notes from before the run may point at dead operations
   s.armed = true;
   s.seconds = seconds;
   s.what = std::move(what);

@@ -30,18 +30,15 @@ struct ClassInfo {
   int rank;  // from lock_order.h; -1: not in the declared order
 };
 
-struct DeclaredClass {
-  const char* name;
-  int rank;
-};
-constexpr DeclaredClass kDeclared[] = {
+constexpr ClassInfo kDeclared[] = {
 #define ZSWAP_DECLARED_CLASS(name, rank) {name, rank},
     ZSWAP_LOCK_ORDER(ZSWAP_DECLARED_CLASS)
 #undef ZSWAP_DECLARED_CLASS
 };
 
 std::mutex classes_mutex;
-ClassInfo classes[kMaxClasses];
+ClassInfo classes[kMaxClasses];            // [0, class_count): written once, under classes_mutex
+std::atomic<const char*> class_names[kMaxClasses];  // the same names, for the lock-free lookup
 std::atomic<int> class_count{0};
 
 struct Held {
@@ -109,28 +106,31 @@ const Held* find_held(const ThreadLocks& t, const SpinLock* lock) {
   return nullptr;
 }
 
-// Taking `taken` (class c) while `held` is held: the declared order, then the order
-// this run has shown so far.
-void check_order(const Held& held, const SpinLock& taken, unsigned c, const Site& site) {
+// Taking a lock of class c at site while `held` is held: the declared order, then the
+// order this run has shown so far. (The report text is built only for a report: this
+// runs on every nested acquire.)
+void check_order(const Held& held, unsigned c, const Site& site) {
   const unsigned h = held.cls;
   if (h == c) return;  // same class: nesting two pages' locks is part of the design
   const ClassInfo& outer = classes[h];
   const ClassInfo& inner = classes[c];
-  const std::string here = std::string(inner.name) + " taken at " + where(site) + " while holding " + outer.name +
-                           " (taken at " + where(held.site) + ")";
+  auto here = [&] {
+    return std::string(inner.name) + " taken at " + where(site) + " while holding " + outer.name + " (taken at " +
+           where(held.site) + ")";
+  };
   if (outer.rank == kLeafLock)
-    return report("[invariant] lock inversion: " + here + "; " + outer.name +
+    return report("[invariant] lock inversion: " + here() + "; " + outer.name +
                   " is a leaf in the declared order (impl/lock_order.h): no lock may be taken under it");
   if (outer.rank >= 0 && inner.rank >= 0 && inner.rank < outer.rank)
-    return report("[invariant] lock inversion: " + here + "; the declared order (impl/lock_order.h) is " + inner.name +
-                  " -> " + outer.name);
+    return report("[invariant] lock inversion: " + here() + "; the declared order (impl/lock_order.h) is " +
+                  inner.name + " -> " + outer.name);
   if (edge_seen[h][c].load(std::memory_order_acquire)) return;
   std::unique_lock<std::mutex> guard(graph_mutex);
   if (edge_seen[c][h].load(std::memory_order_relaxed)) {
     const std::string there = std::string(outer.name) + " taken at " + where(edge_site[c][h]) + " while holding " +
                               inner.name + " (taken at " + where(edge_held_site[c][h]) + ")";
     guard.unlock();
-    return report(std::string("[invariant] lock inversion: ") + outer.name + " -> " + inner.name + " here: " + here + "; but " +
+    return report(std::string("[invariant] lock inversion: ") + outer.name + " -> " + inner.name + " here: " + here() + "; but " +
                   inner.name + " -> " + outer.name + " earlier: " + there);
   }
   if (!edge_seen[h][c].load(std::memory_order_relaxed)) {
@@ -143,6 +143,10 @@ void check_order(const Held& held, const SpinLock& taken, unsigned c, const Site
 }  // namespace
 
 unsigned class_of(const char* name) {
+  // A lock is constructed per swap cache page: its name (a string literal, one address
+  // per class in practice) is found without the mutex.
+  for (int i = 0, n = class_count.load(std::memory_order_acquire); i < n; i++)
+    if (class_names[i].load(std::memory_order_relaxed) == name) return static_cast<unsigned>(i);
   std::lock_guard<std::mutex> guard(classes_mutex);
   const int n = class_count.load(std::memory_order_relaxed);
   for (int i = 0; i < n; i++)
@@ -152,10 +156,11 @@ unsigned class_of(const char* name) {
     std::abort();
   }
   int rank = -1;
-  for (const DeclaredClass& d : kDeclared)
+  for (const ClassInfo& d : kDeclared)
     if (std::strcmp(d.name, name) == 0) rank = d.rank;
   classes[n] = ClassInfo{name, rank};
-  class_count.store(n + 1, std::memory_order_relaxed);
+  class_names[n].store(name, std::memory_order_relaxed);
+  class_count.store(n + 1, std::memory_order_release);
   return static_cast<unsigned>(n);
 }
 
@@ -167,7 +172,7 @@ void before_acquire(const SpinLock& lock, const Site& site) {
                   " by the thread that already holds it (taken at " + (first ? where(first->site) : "?") + ")");
   }
   const int depth = t.depth.load(std::memory_order_relaxed);
-  for (int i = 0; i < depth; i++) check_order(t.held[i], lock, lock.class_, site);
+  for (int i = 0; i < depth; i++) check_order(t.held[i], lock.class_, site);
   t.waiting_site = site;
   t.waiting_for.store(&lock, std::memory_order_relaxed);
 }

@@ -73,11 +73,13 @@ void before_release(SpinLock& lock, const Site& site);
 void assert_held(const SpinLock& lock, const Site& site);
 
 // What every thread holds and waits for, one line per thread ("" when nothing):
-// for a hang report.
+// for a hang report. Best effort: it reads the other threads' state while they run.
 std::string describe_threads();
 
-// Tests replace the abort with their own handler (which may throw to unwind the
-// violating call); nullptr restores print-and-abort.
+// Tests replace the abort with their own handler; nullptr restores print-and-abort.
+// A handler must throw to unwind the violating call, except for a lock inversion,
+// after which the lock may still be taken (recursive locking or a bad unlock would
+// then deadlock or unlock a mutex not held).
 using ReportHandler = void (*)(const std::string& message);
 void set_report_handler(ReportHandler handler);
 
@@ -108,17 +110,6 @@ class SpinLock {
 #endif
   }
 
-  bool try_lock(lockdep::Site site = ZSWAP_CALLER_SITE) {
-#if ZSWAP_LOCKDEP
-    lockdep::before_acquire(*this, site);
-#endif
-    if (!mutex_.try_lock()) return false;
-#if ZSWAP_LOCKDEP
-    lockdep::acquired(*this, site);
-#endif
-    return true;
-  }
-
   void unlock(lockdep::Site site = ZSWAP_CALLER_SITE) {
 #if ZSWAP_LOCKDEP
     lockdep::before_release(*this, site);
@@ -139,7 +130,7 @@ class SpinLock {
   std::mutex mutex_;
   const char* name_;
 #if ZSWAP_LOCKDEP
-  unsigned class_;                         // const: index of name_ in the validator's classes
+  const unsigned class_;                     // index of name_ in the validator's classes
   std::atomic<const void*> owner_{nullptr};  // the holding thread's validator state
 #endif
 };

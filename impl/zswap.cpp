@@ -133,7 +133,9 @@ zswap_tree* tree_of(zswap* zs, unsigned type) {
 // waits for every reader before it frees it. Lock-free, as the kernel's.
 std::uint64_t pool_pages_of(zswap* zs, unsigned type) {
   zs->pool_size_readers.fetch_add(1);
-  const zswap_tree* tree = tree_of(zs, type);
+  // seq_cst, as the count and invalidate_area's two accesses: with an acquire load the
+  // reader could see the old tree while invalidate_area still read no reader.
+  const zswap_tree* tree = zs->trees[type].load();
   const std::uint64_t pages = tree ? zbud_get_pool_size(tree->pool) : 0;
   zs->pool_size_readers.fetch_sub(1);
   return pages;
