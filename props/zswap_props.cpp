@@ -34,15 +34,12 @@ std::ostream& operator<<(std::ostream& os, Mix mix) {  // for the counterexample
   return os << (mix == Mix::uniform ? "uniform" : "writeback_burst");
 }
 
-// The swap system's model: SwapRef, plus what SwapRef keeps to itself and the
-// generators need: the percent the pool limit comes from, and the case's mix.
+// The swap system's model: SwapRef, and the case's mix.
 struct Model {
   ref::SwapRef ref{kConfig};
-  unsigned pool_percent = kConfig.max_pool_percent;
   Mix mix = Mix::uniform;
 
-  // As SwapRef has it: the pool is over its limit when it has more pages than this.
-  std::uint64_t pool_limit() const { return kConfig.totalram_pages * pool_percent / 100; }
+  std::uint64_t pool_limit() const { return ref.max_pool_pages(); }
   std::uint64_t pool_pages() const { return ref.stats().pool_pages; }
   std::uint64_t in_flight() const { return ref.stats().outstanding_writeback_pages; }
   bool filling_writeback() const {
@@ -125,10 +122,7 @@ struct ZswapCommand : rc::state::Command<Model, Sut> {
   void show(std::ostream& os) const override { os << format_op(op); }
 
  private:
-  ZswapOutcome step(Model& model) const {
-    if (op.code == OpCode::set_pool_percent) model.pool_percent = op.arg[0];
-    return zswap_ref_step(model.ref, op);
-  }
+  ZswapOutcome step(Model& model) const { return zswap_ref_step(model.ref, op); }
 };
 
 // The type's slots whose page is not in the swap cache, that is, not being written.

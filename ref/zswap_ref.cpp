@@ -56,9 +56,9 @@ std::uint64_t SwapRef::total_pool_pages() const {
   return total;
 }
 
-bool SwapRef::is_full() const {
-  return config_.totalram_pages * config_.max_pool_percent / 100 < total_pool_pages();
-}
+std::uint64_t SwapRef::max_pool_pages() const { return config_.totalram_pages * config_.max_pool_percent / 100; }
+
+bool SwapRef::is_full() const { return max_pool_pages() < total_pool_pages(); }
 
 void SwapRef::erase_entry(unsigned type, std::uint64_t offset) {
   Type& t = types_[type];

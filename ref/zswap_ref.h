@@ -63,6 +63,8 @@ class SwapRef {
   unsigned shrink(unsigned nr);
   unsigned complete_io(unsigned n);
   void set_max_pool_percent(unsigned percent);
+  // The pool limit: the pools are full when together they have more pages than this.
+  std::uint64_t max_pool_pages() const;
   void fail_next_pages(unsigned n);
   void fail_next_slab(unsigned n);
   Stats stats() const;
