@@ -185,14 +185,10 @@ void Race::run_op(std::size_t index, int thread) {
       keyed = false;
       break;
     case OpCode::shrink: {
-      const std::uint64_t before = sys_->swap.outstanding_writeback_pages.load();
-      const std::uint64_t written = sys_->zs.written_back_pages.load();
-      result = static_cast<int>(zswap_shrink(&sys_->zs, op.arg[0]));
-      // Alone (the prefix), nothing else completes I/O during the shrink: it must keep
-      // the in-flight bound exactly.
-      if (thread == 0 && op_invariant_message_.empty())
-        op_invariant_message_ = inflight_bound_violation(op, before, sys_->zs.written_back_pages.load() - written,
-                                                         sys_->swap.config.max_outstanding_writeback);
+      const ShrinkRun run = shrink_checked(*sys_, op);
+      result = run.freed;
+      // Alone (the prefix), nothing else completes I/O during the shrink: the check holds.
+      if (thread == 0 && op_invariant_message_.empty()) op_invariant_message_ = run.violation;
       keyed = false;
       break;
     }

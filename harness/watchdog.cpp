@@ -60,12 +60,9 @@ std::string operations() {
 }
 
 // The name of the operation the first busy thread is in ("shrink"), for the first line.
-std::string first_operation_name() {
+const char* first_operation_name() {
   for (const Note& n : notes)
-    if (const Op* op = n.op.load()) {
-      const std::string text = format_op(*op);
-      return text.substr(0, text.find('('));
-    }
+    if (const Op* op = n.op.load()) return op_info(op->code).name;
   return "no operation";
 }
 
@@ -73,7 +70,7 @@ std::string first_operation_name() {
   char limit[32];
   std::snprintf(limit, sizeof limit, "%.3g", seconds);
   std::string r = "[invariant] hang: " + what + " still running after " + limit + " s, last operation " +
-                  first_operation_name() + "\n";
+                  std::string(first_operation_name()) + "\n";
   r += operations();
   const std::string locks = lockdep::describe_threads();
   r += locks.empty() ? "  no thread holds or waits for an impl lock\n" : "  locks:\n" + locks;
@@ -95,6 +92,11 @@ void loop() {
   }
 }
 
+double limit_seconds() {
+  if (const char* env = std::getenv("ZSWAP_HANG_SECONDS"); env && *env) return std::atof(env);
+  return default_seconds;
+}
+
 thread_local int t_note = -1;
 
 Note& my_note() {
@@ -108,11 +110,6 @@ Note& my_note() {
 }  // namespace
 
 void set_default_seconds(double seconds) { default_seconds = seconds; }
-
-double limit_seconds() {
-  if (const char* env = std::getenv("ZSWAP_HANG_SECONDS"); env && *env) return std::atof(env);
-  return default_seconds;
-}
 
 Guard::Guard(std::string what) {
   const double seconds = limit_seconds();
@@ -145,7 +142,6 @@ void note_operation(const Op& op, std::size_t index) {
   n.op = &op;
 }
 
-void note_idle() { my_note().op = nullptr; }
 
 }  // namespace watchdog
 

@@ -15,7 +15,6 @@ namespace watchdog {
 
 // The limit a Guard gets unless env ZSWAP_HANG_SECONDS says otherwise.
 void set_default_seconds(double seconds);
-double limit_seconds();
 
 // Arms the watchdog for the current run; disarmed when the guard goes. Not nested.
 class Guard {
@@ -30,7 +29,5 @@ inline constexpr std::size_t kNoIndex = ~std::size_t{0};
 // This thread starts op, operation #index of the program if known (op must live
 // until the next note).
 void note_operation(const Op& op, std::size_t index = kNoIndex);
-// This thread is between operations.
-void note_idle();
 
 }  // namespace watchdog

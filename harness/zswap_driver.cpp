@@ -141,11 +141,10 @@ ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
     case OpCode::swapon: out.code = swapon(&impl.swap, type); break;
     case OpCode::compact: out.code = swap_compact(&impl.swap, type, offset); break;
     case OpCode::shrink: {
-      out.inflight_before = impl.swap.outstanding_writeback_pages.load();
-      const std::uint64_t written = impl.zs.written_back_pages.load();
-      out.code = static_cast<int>(zswap_shrink(&impl.zs, op.arg[0]));
-      out.invariant = inflight_bound_violation(op, out.inflight_before, impl.zs.written_back_pages.load() - written,
-                                               impl.swap.config.max_outstanding_writeback);
+      const ShrinkRun run = shrink_checked(impl, op);
+      out.code = run.freed;
+      out.inflight_before = run.inflight_before;
+      out.invariant = run.violation;
       break;
     }
     case OpCode::complete_io: out.code = static_cast<int>(swap_complete_io(&impl.swap, op.arg[0])); break;
@@ -157,13 +156,19 @@ ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op) {
   return out;
 }
 
-std::string inflight_bound_violation(const Op& shrink, std::uint64_t before, std::uint64_t written, unsigned bound) {
+ShrinkRun shrink_checked(SwapSystem& impl, const Op& shrink) {
+  ShrinkRun run;
+  run.inflight_before = impl.swap.outstanding_writeback_pages.load();
+  const std::uint64_t written_before = impl.zs.written_back_pages.load();
+  run.freed = static_cast<int>(zswap_shrink(&impl.zs, shrink.arg[0]));
+  const std::uint64_t before = run.inflight_before, written = impl.zs.written_back_pages.load() - written_before;
+  const unsigned bound = impl.swap.config.max_outstanding_writeback;
   // A frame holds at most two buddies, so the last frame a shrink may start (below the
   // bound) leaves at most bound + 1 writes in flight.
   const bool started_at_bound = before >= bound && written > 0;
   const bool overshot = before < bound && before + written > bound + 1;
-  if (!started_at_bound && !overshot) return "";
-  return inflight_bound_message(shrink, before, before + written, bound);
+  if (started_at_bound || overshot) run.violation = inflight_bound_message(shrink, before, before + written, bound);
+  return run;
 }
 
 std::string inflight_bound_message(const Op& shrink, std::uint64_t before, std::uint64_t after, unsigned bound) {

@@ -28,10 +28,15 @@ swap_system_config zswap_impl_config();
 
 ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op);
 ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op);
-// The shrinker's in-flight bound (zcache's ZCACHE_MAX_OUTSTANDING_WRITEBACK_PAGES): a
-// shrink, run alone, that began with `before` writes in flight and wrote `written`
-// pages back. "" when it kept the bound: it starts a frame's writeback only below it.
-std::string inflight_bound_violation(const Op& shrink, std::uint64_t before, std::uint64_t written, unsigned bound);
+// A shrink op on impl, checked against the shrinker's in-flight bound (zcache's
+// ZCACHE_MAX_OUTSTANDING_WRITEBACK_PAGES): it starts a frame's writeback only below
+// the bound. The check holds for a shrink run alone (no other thread completing I/O).
+struct ShrinkRun {
+  int freed = 0;                      // zswap_shrink's result
+  std::uint64_t inflight_before = 0;  // writes in flight when it began
+  std::string violation;              // "" or the "[invariant] in-flight bound" line
+};
+ShrinkRun shrink_checked(SwapSystem& impl, const Op& shrink);
 // The finding line of a shrink that broke the bound.
 std::string inflight_bound_message(const Op& shrink, std::uint64_t before, std::uint64_t after, unsigned bound);
 
