@@ -282,6 +282,7 @@ std::string Race::check_linearizability() {
 // The run in progress, for the sanitizer death callback.
 const Program* g_dying_program = nullptr;
 const Scheduler* g_dying_scheduler = nullptr;
+std::function<void()> g_crash_epilogue;
 
 // When a sanitizer kills the process mid-run, show the interleaving that got there.
 void print_timeline_at_death() {
@@ -290,6 +291,7 @@ void print_timeline_at_death() {
   partial.trace = g_dying_scheduler->trace();
   std::fprintf(stderr, "timeline up to the crash (last event: the crashing thread):\n%s",
                format_timeline(*g_dying_program, partial, 60).c_str());
+  if (g_crash_epilogue) g_crash_epilogue();
 }
 
 RaceResult Race::run() {
@@ -378,6 +380,8 @@ void print_timeline_at_crash() {
   action.sa_flags = SA_RESETHAND;
   sigaction(SIGABRT, &action, nullptr);
 }
+
+void set_crash_epilogue(std::function<void()> f) { g_crash_epilogue = std::move(f); }
 
 std::unique_ptr<Strategy> program_strategy(const Program& program) {
   return make_replay_strategy(program.schedule);

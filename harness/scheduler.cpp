@@ -100,7 +100,10 @@ void Scheduler::hook(sched::Event event, const void* object, const char* name) {
 std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, int result) {
   std::lock_guard<std::mutex> lock(mutex_);
   const int t = thread + label_shift_;
-  if (t < static_cast<int>(threads_.size())) threads_[t].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
+  if (t < static_cast<int>(threads_.size())) {
+    threads_[t].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
+    threads_[t].op_marks++;
+  }
   trace_.push_back(TraceEvent{step_, thread, kind, nullptr, "", op_index, result});
   return step_++;
 }
@@ -152,6 +155,20 @@ void Scheduler::describe_deadlock() {
   deadlock_report_ = r;
 }
 
+std::vector<RunnableThread> Scheduler::describe_runnable(const int* runnable, int count) const {
+  std::vector<RunnableThread> described(count);
+  for (int i = 0; i < count; i++) {
+    const ThreadState& s = threads_[runnable[i]];
+    described[i].acquiring = s.acquiring;
+    described[i].released = s.released;
+    described[i].moves = s.moves;
+    described[i].op_marks = s.op_marks;
+    for (const auto& [held, holder] : owner_)
+      if (holder == runnable[i]) described[i].held.push_back(held);
+  }
+  return described;
+}
+
 void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
   if (stopped_) {
     turn_[self].wait(lock, [] { return false; });  // parked for good
@@ -166,8 +183,14 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
   } else if (step_ >= max_steps_) {
     stopped_ = true;
     next = 0;
+  } else if (count == 1) {
+    next = candidates[0];
   } else {
-    next = count == 1 ? candidates[0] : strategy_.choose(candidates, count, step_ - run_base_step_);
+    std::vector<RunnableThread> described;
+    if (strategy_.wants_threads()) described = describe_runnable(candidates, count);
+    const Choice choice{candidates, count, step_ - run_base_step_, candidates[0] == self,
+                        described.empty() ? nullptr : described.data()};
+    next = strategy_.choose(choice);
   }
   current_ = next;
   if (next != self) turn_[next].notify_one();
@@ -182,6 +205,9 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
   trace_.push_back(TraceEvent{step_, self - label_shift_, kind_of(event), object, name ? name : "", s.op_index, 0});
   ++step_;
   if (object && name) lock_names_[object] = name;
+  if (event != sched::Event::acquired) s.moves++;  // acquired goes on without a choice
+  s.acquiring = event == sched::Event::acquire || event == sched::Event::contended ? object : nullptr;
+  s.released = event == sched::Event::release ? object : nullptr;
   if (event != sched::Event::wait && event != sched::Event::contended) s.progress_step = step_;
   switch (event) {
     case sched::Event::acquired:

@@ -67,6 +67,10 @@ class Scheduler {
     std::uint64_t wait_since = 0;      // its previous wait: others must have moved since
     std::uint64_t last_wait = 0;       // the step of its latest wait event
     std::uint64_t progress_step = 0;   // its latest event that changed anything
+    std::uint64_t moves = 0;           // its scheduling points so far (events that may switch)
+    const void* acquiring = nullptr;   // parked at an acquire (or contended) of this lock
+    const void* released = nullptr;    // parked right after releasing this lock
+    std::uint64_t op_marks = 0;        // operation beginnings and ends so far
     int op_index = -1;
   };
 
@@ -78,6 +82,8 @@ class Scheduler {
   // The threads that may run next, self first when it may; returns their count.
   int runnable(int self, int* out) const;
   void describe_deadlock();
+  // What the strategy asks to see of the runnable threads (Choice::threads).
+  std::vector<RunnableThread> describe_runnable(const int* runnable, int count) const;
 
   Strategy& strategy_;
   const std::uint64_t max_steps_;

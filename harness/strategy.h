@@ -7,19 +7,41 @@
 #include <string>
 #include <vector>
 
+// A runnable thread as the exploring strategy sees it (filled only when it asks).
+struct RunnableThread {
+  const void* acquiring = nullptr;   // the lock its next step takes (parked at acquire)
+  const void* released = nullptr;    // the lock it just released (parked at release)
+  std::vector<const void*> held;     // the locks it holds
+  std::uint64_t moves = 0;           // the scheduling points it has passed so far
+  std::uint64_t op_marks = 0;        // the operation beginnings and ends it has passed
+};
+
+// One choice: which of the runnable threads runs next.
+struct Choice {
+  // runnable[0..count) is non-empty and sorted, except that the running thread (if
+  // runnable) comes first, so index 0 means "no preemption".
+  const int* runnable;
+  int count;
+  std::uint64_t step;         // scheduling points so far
+  bool running_first;         // runnable[0] is the running thread: any other choice preempts it
+  const RunnableThread* threads;  // per runnable thread; nullptr unless wants_threads()
+};
+
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  // runnable[0..count) is non-empty and sorted, except that the running thread (if
-  // runnable) comes first, so index 0 means "no preemption". step counts scheduling
-  // points.
-  virtual int choose(const int* runnable, int count, std::uint64_t step) = 0;
+  // Returns the thread to run: one of choice.runnable.
+  virtual int choose(const Choice& choice) = 0;
   // Called once per run with the number of threads, before the first choice.
   virtual void start(int threads) { (void)threads; }
+  // Whether choose() needs Choice::threads (costs the scheduler a little per choice).
+  virtual bool wants_threads() const { return false; }
   // What to pass to replay this exact run ("replay", "random:SEED", "pct:SEED:DEPTH[:STEPS]").
   virtual std::string describe() const = 0;
 };
 
+// The byte of a replay schedule that chooses runnable[index] (0: no preemption).
+std::uint8_t replay_choice_byte(int index);
 // Choices read from bytes (the fuzzer's input, back to front); when they run out,
 // no preemption.
 std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> choices);

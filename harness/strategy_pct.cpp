@@ -24,16 +24,17 @@ class PctStrategy : public Strategy {
     for (int i = 1; i < depth_; i++) change_points_.push_back(rng_() % expected_steps_);
   }
 
-  int choose(const int* runnable, int count, std::uint64_t step) override {
+  int choose(const Choice& choice) override {
+    const int* runnable = choice.runnable;
     // The scheduler asks only when there is a choice: a change point that fell on a
     // step without one takes effect at the next choice.
     for (std::size_t i = 0; i < change_points_.size(); i++)
-      if (change_points_[i] <= step) {
+      if (change_points_[i] <= choice.step) {
         priority_[runnable[0]] = static_cast<int>(depth_ - 1 - i);
         change_points_[i] = UINT64_MAX;
       }
     int best = runnable[0];
-    for (int i = 1; i < count; i++)
+    for (int i = 1; i < choice.count; i++)
       if (priority_[runnable[i]] > priority_[best]) best = runnable[i];
     return best;
   }

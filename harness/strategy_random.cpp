@@ -7,7 +7,7 @@ namespace {
 class RandomStrategy : public Strategy {
  public:
   explicit RandomStrategy(std::uint64_t seed) : seed_(seed), rng_(seed) {}
-  int choose(const int* runnable, int count, std::uint64_t) override { return runnable[rng_() % count]; }
+  int choose(const Choice& c) override { return c.runnable[rng_() % c.count]; }
   std::string describe() const override { return "random:" + std::to_string(seed_); }
 
  private:

@@ -10,11 +10,11 @@ class ReplayStrategy : public Strategy {
   // A byte below kPreemptFrom keeps the running thread (runnable[0]); from it up, it
   // names another. Preemption is the rare choice: each one costs two OS thread
   // switches, and a few well-placed ones are what a race needs.
-  int choose(const int* runnable, int count, std::uint64_t) override {
-    if (next_ >= choices_.size()) return runnable[0];
+  int choose(const Choice& c) override {
+    if (next_ >= choices_.size()) return c.runnable[0];
     const std::uint8_t b = choices_[next_++];
-    if (b < kPreemptFrom || count == 1) return runnable[0];
-    return runnable[1 + (b - kPreemptFrom) % (count - 1)];
+    if (b < kPreemptFrom || c.count == 1) return c.runnable[0];
+    return c.runnable[1 + (b - kPreemptFrom) % (c.count - 1)];
   }
   std::string describe() const override { return "replay"; }
 
@@ -24,6 +24,10 @@ class ReplayStrategy : public Strategy {
 };
 
 }  // namespace
+
+std::uint8_t replay_choice_byte(int index) {
+  return index == 0 ? 0 : static_cast<std::uint8_t>(kPreemptFrom + index - 1);
+}
 
 std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> choices) {
   return std::make_unique<ReplayStrategy>(std::move(choices));

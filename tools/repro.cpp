@@ -1,7 +1,11 @@
 // repro: reproduces a crash file or regression of a differential fuzz target. Prints
-// the decoded program, reruns it, and shows the first divergence with the trace.
+// the decoded program, reruns it, and shows the first divergence with the trace. For
+// race programs it also explores every schedule within a preemption bound (--explore)
+// and minimises a failing program to the fewest operations that still fail (--minimize).
 // Exits 1 when the run fails, 2 on bad usage or an unreadable/empty file.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +16,8 @@
 #include <vector>
 
 #include "driver.h"
+#include "explore.h"
+#include "minimize.h"
 #include "mutants.h"
 #include "race.h"
 
@@ -29,15 +35,30 @@ struct Options {
   std::optional<Target> target;
   std::string strategy;  // zswap_race: "random:SEED" or "pct:SEED:DEPTH[:STEPS]" instead of the input's choices
   std::string timeline;  // zswap_race: write the timeline as HTML here
+  int explore = -1;      // zswap_race: explore every schedule with at most this many preemptions
+  bool prune = true;     // --no-prune: no schedule is skipped as equivalent
+  bool minimize = false;
+  std::string save;      // where --explore/--minimize write the failing program
 };
+
+constexpr int kDefaultPreemptions = 2;
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: repro [--target NAME] [--strategy random:SEED|pct:SEED:DEPTH[:STEPS]] [--timeline OUT.html] FILE...\n"
+               "       repro [--target zswap_race] --explore [K] [--no-prune] [--save OUT] FILE\n"
+               "       repro [--target zswap_race] --minimize [--explore K] [--save OUT] FILE\n"
                "  Reruns each file through its target and prints the program, the outcome of every\n"
                "  operation and the first divergence (zswap_race: with the per-thread timeline;\n"
                "  --timeline also writes it as an HTML page). The target is --target, or a path\n"
                "  component naming one (corpus/<target>/...).\n"
+               "  --explore K: runs every schedule of the race program with at most K preemptions\n"
+               "  (default 2; the file's own schedule is ignored), less those equivalent to one run\n"
+               "  (--no-prune: none skipped); prints the first failing schedule, saved with the\n"
+               "  program to OUT (default ./<file name>.failing), or 'no failure in N schedules'.\n"
+               "  --minimize: removes operations and threads while some schedule within K\n"
+               "  preemptions still fails with the same signature; writes the smallest program\n"
+               "  with its failing schedule to OUT (default ./<file name>.min).\n"
                "  targets:");
   for (const Target& t : kTargets) std::fprintf(out, " %s", t.name);
   std::fprintf(out, "\n  (decoder_total, decompress_corrupt: run build/asan/fuzz/<target>_replay FILE)\n"
@@ -58,6 +79,52 @@ std::optional<Target> target_from_path(const std::filesystem::path& path) {
   return std::nullopt;
 }
 
+void save_program(const std::string& path, const Program& program) {
+  const std::vector<std::uint8_t> bytes = encode(program);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                              static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string replay_line(const std::string& path) {
+  const std::string mutant =
+      mutants::active == Mutant::none ? "" : std::string("ZSWAP_MUTANT=") + mutants::name(mutants::active) + " ";
+  return mutant + "build/asan/tools/repro --target zswap_race " + path;
+}
+
+// 0: no failure within the bound, 1: a failing schedule (saved).
+int explore_file(const std::string& file, const Program& program, const Options& options) {
+  const std::string out = options.save.empty() ? std::filesystem::path(file).filename().string() + ".failing" : options.save;
+  ExploreOptions explore;
+  explore.max_preemptions = options.explore;
+  explore.prune = options.prune;
+  explore.on_crash = [&out](const Program& failing) {
+    save_program(out, failing);
+    std::fprintf(stderr, "the exploration's failing schedule (it crashed the process) is saved with the program to %s\n"
+                 "replay: %s\n", out.c_str(), replay_line(out).c_str());
+  };
+  std::printf("exploring every schedule with <= %d preemptions%s\n", options.explore,
+              options.prune ? " (less those equivalent to one run)" : "");
+  std::fflush(stdout);
+  const auto start = std::chrono::steady_clock::now();
+  const ExploreResult r = explore_race(program, explore);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  char counts[160];
+  std::snprintf(counts, sizeof counts, "%llu schedules run, %llu pruned as equivalent, %.2f s",
+                static_cast<unsigned long long>(r.schedules), static_cast<unsigned long long>(r.pruned), seconds);
+  if (!r.failure) {
+    std::printf("no failure in %llu schedules with <= %d preemptions (%s)\n",
+                static_cast<unsigned long long>(r.schedules), options.explore, counts);
+    return 0;
+  }
+  save_program(out, r.failing);
+  std::printf("%s", format_race_report(r.failing, *r.failure, out).c_str());
+  std::printf("FAIL: schedule %llu fails (%s); saved with the program to %s\n",
+              static_cast<unsigned long long>(r.schedules), counts, out.c_str());
+  std::fflush(stdout);
+  if (r.failure->stuck) std::_Exit(1);  // threads are parked inside the system
+  return 1;
+}
+
 // 0 pass, 1 divergence, 2 unusable input.
 int reproduce(const std::string& file, const Options& options) {
   const std::optional<Target>& forced = options.target;
@@ -71,7 +138,8 @@ int reproduce(const std::string& file, const Options& options) {
     std::fprintf(stderr, "error: %s is empty: not even a format version byte\n", file.c_str());
     return 2;
   }
-  const std::optional<Target> target = forced ? forced : target_from_path(file);
+  std::optional<Target> target = forced ? forced : target_from_path(file);
+  if (!target && (options.explore >= 0 || options.minimize)) target = find_target("zswap_race");  // race-only modes
   if (!target) {
     std::fprintf(stderr, "error: %s: cannot tell the target from the path; pass --target\n", file.c_str());
     return 2;
@@ -92,6 +160,19 @@ int reproduce(const std::string& file, const Options& options) {
     std::printf("note: only the first %zu operations are run\n", kMaxOps);
   std::printf("decoded program:\n%s", format_program(program).c_str());
   std::fflush(stdout);  // the program is out before impl can crash
+  if ((options.explore >= 0 || options.minimize) && !target->race) {
+    std::fprintf(stderr, "error: --explore and --minimize are for race programs (zswap_race)\n");
+    return 2;
+  }
+  if (options.minimize) {
+    print_timeline_at_crash();
+    return minimize_file(file, program, options.explore >= 0 ? options.explore : kDefaultPreemptions,
+                         options.save.empty() ? std::filesystem::path(file).filename().string() + ".min" : options.save);
+  }
+  if (options.explore >= 0) {
+    print_timeline_at_crash();
+    return explore_file(file, program, options);
+  }
   if (target->race) {
     print_timeline_at_crash();
     std::unique_ptr<Strategy> strategy =
@@ -128,7 +209,25 @@ int main(int argc, char** argv) {
       usage(stdout);
       return 0;
     }
-    if ((arg == "--strategy" || arg == "--timeline") && i + 1 < argc) {
+    if (arg == "--explore") {
+      options.explore = kDefaultPreemptions;
+      if (i + 1 < argc && std::strspn(argv[i + 1], "0123456789") == std::strlen(argv[i + 1]) && *argv[i + 1])
+        options.explore = std::atoi(argv[++i]);
+      continue;
+    }
+    if (arg == "--no-prune") {
+      options.prune = false;
+      continue;
+    }
+    if (arg == "--minimize") {
+      options.minimize = true;
+      continue;
+    }
+    if ((arg == "--strategy" || arg == "--timeline" || arg == "--save") && i + 1 < argc) {
+      if (arg == "--save") {
+        options.save = argv[++i];
+        continue;
+      }
       (arg == "--strategy" ? options.strategy : options.timeline) = argv[++i];
       continue;
     }
