@@ -21,18 +21,22 @@ struct Node {
   int cost(int index) const { return running_first && index != 0 ? 1 : 0; }
 };
 
-// Follows a forced prefix of choices (indices), then never preempts; records every
-// choice point it passes.
+// Follows a forced prefix of choices (indices), then the replay bytes if any, then
+// never preempts; records every choice point it passes.
 class ExploringStrategy : public Strategy {
  public:
-  explicit ExploringStrategy(const std::vector<int>& forced) : forced_(forced) {}
+  explicit ExploringStrategy(const std::vector<int>& forced, std::vector<std::uint8_t> replay = {})
+      : forced_(forced), replay_(std::move(replay)) {}
 
   int choose(const Choice& c) override {
     Node n;
     n.runnable.assign(c.runnable, c.runnable + c.count);
     n.threads.assign(c.threads, c.threads + c.count);
     n.running_first = c.running_first;
-    n.chosen = nodes_.size() < forced_.size() ? forced_[nodes_.size()] : 0;
+    const std::size_t at = nodes_.size();
+    n.chosen = at < forced_.size()                    ? forced_[at]
+               : at - forced_.size() < replay_.size() ? replay_choice_index(replay_[at - forced_.size()], c.count)
+                                                      : 0;
     // A forced choice past the runnable set: the run did not repeat itself.
     HARNESS_CHECK(n.chosen < c.count);
     nodes_.push_back(std::move(n));
@@ -52,6 +56,7 @@ class ExploringStrategy : public Strategy {
 
  private:
   const std::vector<int>& forced_;
+  const std::vector<std::uint8_t> replay_;
   std::vector<Node> nodes_;
 };
 
@@ -101,17 +106,11 @@ Program with_schedule(const Program& program, std::vector<std::uint8_t> bytes) {
   return p;
 }
 
-}  // namespace
-
-ExploreResult explore_race(const Program& program, const ExploreOptions& options) {
-  ExploreResult result;
+// Every schedule within bound, depth first, until one fails.
+void explore_within(const Program& program, int bound, bool prune, ExploreResult& result) {
+  result.schedules = result.pruned = 0;
   std::vector<Node> tree;   // the current path's choice points
   std::vector<int> forced;  // the choices that lead to the next schedule
-  g_program = &program;
-  g_options = &options;
-  set_crash_epilogue([] {
-    if (g_running && g_options->on_crash) g_options->on_crash(with_schedule(*g_program, g_running->bytes()));
-  });
   for (;;) {
     ExploringStrategy strategy(forced);
     g_running = &strategy;
@@ -149,8 +148,8 @@ ExploreResult explore_race(const Program& program, const ExploreOptions& options
       for (int j = 0; j < static_cast<int>(n.runnable.size()) && !found; j++) {
         if (n.done[j]) continue;
         n.done[j] = true;
-        if (n.preemptions_before + n.cost(j) > options.max_preemptions) continue;
-        if (options.prune && switch_back_is_redundant(tree, d, j)) {
+        if (n.preemptions_before + n.cost(j) > bound) continue;
+        if (prune && switch_back_is_redundant(tree, d, j)) {
           result.pruned++;
           continue;
         }
@@ -162,6 +161,35 @@ ExploreResult explore_race(const Program& program, const ExploreOptions& options
     if (!found) break;
     forced.clear();
     for (const Node& n : tree) forced.push_back(n.chosen);
+  }
+}
+
+}  // namespace
+
+int preemptions_of(const Program& program) {
+  const std::vector<int> none;
+  ExploringStrategy strategy(none, program.schedule);
+  const RaceResult run = run_zswap_race(program, strategy);
+  if (run.stuck) return -1;  // its threads are parked inside the system: not comparable
+  int preemptions = 0;
+  for (const Node& n : strategy.nodes()) preemptions += n.cost(n.chosen);
+  return preemptions;
+}
+
+ExploreResult explore_race(const Program& program, const ExploreOptions& options) {
+  ExploreResult result;
+  g_program = &program;
+  g_options = &options;
+  set_crash_epilogue([] {
+    if (g_running && g_options->on_crash) g_options->on_crash(with_schedule(*g_program, g_running->bytes()));
+  });
+  // Bound 0, then 1, ... (CHESS's iterative context bounding): a failure is found with
+  // the fewest preemptions, and soon when it needs few; the smaller bounds cost a
+  // fraction of the last one's schedules.
+  for (int bound = 0; bound <= options.max_preemptions && !result.failure; bound++) {
+    explore_within(program, bound, options.prune, result);
+    result.runs += result.schedules;
+    result.bound = bound;
   }
   set_crash_epilogue(nullptr);
   return result;

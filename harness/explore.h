@@ -29,11 +29,17 @@ struct ExploreOptions {
 };
 
 struct ExploreResult {
-  std::uint64_t schedules = 0;  // run
-  std::uint64_t pruned = 0;     // choices not taken: equivalent to a schedule run
+  std::uint64_t schedules = 0;  // within the last bound explored (up to the failure)
+  std::uint64_t pruned = 0;     // choices not taken there: equivalent to a schedule run
+  std::uint64_t runs = 0;       // with those of the smaller bounds, run first
+  int bound = 0;                // the last bound explored: the failing schedule's preemptions
   std::optional<RaceResult> failure;
   Program failing;              // the program with the failing schedule as its bytes
 };
 
-// Explores program's schedules (its own schedule bytes are ignored) until one fails.
+// The preemptions the program's own schedule bytes make (-1 when that run deadlocks).
+int preemptions_of(const Program& program);
+
+// Explores program's schedules (its own schedule bytes are ignored) until one fails:
+// all with 0 preemptions, then all with <= 1, ... up to the bound.
 ExploreResult explore_race(const Program& program, const ExploreOptions& options);

@@ -40,8 +40,10 @@ class Strategy {
   virtual std::string describe() const = 0;
 };
 
-// The byte of a replay schedule that chooses runnable[index] (0: no preemption).
+// The byte of a replay schedule that chooses runnable[index] (0: no preemption), and
+// the index a byte chooses among count runnable threads.
 std::uint8_t replay_choice_byte(int index);
+int replay_choice_index(std::uint8_t byte, int count);
 // Choices read from bytes (the fuzzer's input, back to front); when they run out,
 // no preemption.
 std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> choices);

@@ -12,9 +12,7 @@ class ReplayStrategy : public Strategy {
   // switches, and a few well-placed ones are what a race needs.
   int choose(const Choice& c) override {
     if (next_ >= choices_.size()) return c.runnable[0];
-    const std::uint8_t b = choices_[next_++];
-    if (b < kPreemptFrom || c.count == 1) return c.runnable[0];
-    return c.runnable[1 + (b - kPreemptFrom) % (c.count - 1)];
+    return c.runnable[replay_choice_index(choices_[next_++], c.count)];
   }
   std::string describe() const override { return "replay"; }
 
@@ -27,6 +25,10 @@ class ReplayStrategy : public Strategy {
 
 std::uint8_t replay_choice_byte(int index) {
   return index == 0 ? 0 : static_cast<std::uint8_t>(kPreemptFrom + index - 1);
+}
+
+int replay_choice_index(std::uint8_t byte, int count) {
+  return byte < kPreemptFrom || count == 1 ? 0 : 1 + (byte - kPreemptFrom) % (count - 1);
 }
 
 std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> choices) {

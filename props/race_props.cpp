@@ -1,14 +1,22 @@
 // The parallel property rapidcheck lacks: a sequential prefix and 2-3 concurrent
 // suffixes, each case run under several PCT schedules of our scheduler; the oracle is
 // the race fuzzer's (linearizable swap content, quiescent invariants, sanitizers).
+// ZSWAP_EXPLORE=K: each case's schedules are explored exhaustively up to K preemptions
+// (harness/explore.h) instead, on smaller cases (their schedules grow with the square
+// of a program's scheduling points).
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "counterexample.h"
+#include "explore.h"
 #include "isolate.h"
 #include "race.h"
 #include "strategy.h"
@@ -88,19 +96,65 @@ void showValue(const RaceCase& c, std::ostream& os) { os << "\n" << format_progr
 // The PCT seeds a case runs under; the failing one is in the failure message.
 std::uint64_t schedule_seed(int i) { return 1000 + static_cast<std::uint64_t>(i); }
 
+// ZSWAP_EXPLORE's bound, if set (exits on a malformed value).
+std::optional<int> explore_bound() {
+  static const std::optional<int> bound = []() -> std::optional<int> {
+    const char* v = std::getenv("ZSWAP_EXPLORE");
+    if (!v) return std::nullopt;
+    if (!*v || std::strspn(v, "0123456789") != std::strlen(v) || std::strlen(v) > 2) {
+      std::fprintf(stderr, "error: ZSWAP_EXPLORE='%s': expected a preemption bound, 0-99\n", v);
+      std::exit(2);
+    }
+    return std::atoi(v);
+  }();
+  return bound;
+}
+
+constexpr const char* kExploredPrefix = "explored schedule ";
+
+std::string hex(const std::vector<std::uint8_t>& bytes) {
+  std::string s;
+  for (std::uint8_t b : bytes) s += "0123456789abcdef"[b >> 4], s += "0123456789abcdef"[b & 15];
+  return s;
+}
+
+std::vector<std::uint8_t> unhex(const std::string& s) {
+  std::vector<std::uint8_t> bytes;
+  for (std::size_t i = 0; i + 1 < s.size() && std::isxdigit(s[i]) && std::isxdigit(s[i + 1]); i += 2)
+    bytes.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
+  return bytes;
+}
+
+// The case's schedules explored up to the bound, in the isolated child. Every failing
+// schedule is printed as a kExploredPrefix line first, so that a crash names it too.
+void explore_case(const Program& program, int bound) {
+  ExploreOptions options;
+  options.max_preemptions = bound;
+  options.on_crash = [](const Program& failing) {
+    std::fprintf(stderr, "%s%s\n", kExploredPrefix, hex(failing.schedule).c_str());
+  };
+  const ExploreResult r = explore_race(program, options);
+  if (!r.failure) return;
+  std::fprintf(stderr, "%s%s\n", kExploredPrefix, hex(r.failing.schedule).c_str());
+  RC_FAIL(r.failure->divergence->message + " [" + kExploredPrefix + hex(r.failing.schedule) + "]");
+}
+
 }  // namespace
 
 namespace rc {
 template <>
 struct Arbitrary<RaceCase> {
   static Gen<RaceCase> arbitrary() {
+    // Exploration: a prefix of <= 4 operations, 2 threads of <= 3 (a few thousand schedules at K = 2).
+    const bool exploring = explore_bound().has_value();
+    const int prefix_size = exploring ? 4 : 12, thread_size = exploring ? 3 : 8, max_threads = exploring ? 2 : 3;
     return gen::build<RaceCase>(
-        gen::set(&RaceCase::prefix, gen::resize(12, gen::container<std::vector<Op>>(gen_op(true)))),
+        gen::set(&RaceCase::prefix, gen::resize(prefix_size, gen::container<std::vector<Op>>(gen_op(true)))),
         gen::set(&RaceCase::threads,
-                 gen::mapcat(gen::inRange(2, 4), [](int n) {
+                 gen::mapcat(gen::inRange(2, max_threads + 1), [thread_size](int n) {
                    return gen::container<std::vector<std::vector<Op>>>(
                        static_cast<std::size_t>(n),
-                       gen::resize(8, gen::nonEmpty(gen::container<std::vector<Op>>(gen_op(false)))));
+                       gen::resize(thread_size, gen::nonEmpty(gen::container<std::vector<Op>>(gen_op(false)))));
                  })));
   }
 };
@@ -116,6 +170,15 @@ void showValue(const Op& op, std::ostream& os) { os << format_op(op); }
 RC_GTEST_PROP(RaceProps, ConcurrentRunsAreLinearizable, (const RaceCase& c)) {
   const Program program = program_of(c);
   RC_TAG(program.threads == 2 ? "2 threads" : "3 threads");
+  if (const std::optional<int> bound = explore_bound()) {
+    const std::string failure =
+        run_isolated([&] { explore_case(program, *bound); }, kExploredPrefix, std::chrono::seconds(300));
+    if (failure.empty()) return;
+    Program failing = program;
+    const std::size_t at = failure.rfind(kExploredPrefix);
+    if (at != std::string::npos) failing.schedule = unhex(failure.substr(at + std::strlen(kExploredPrefix)));
+    RC_FAIL(failure + "\nprogram:\n" + format_program(program) + save_counterexample("zswap_race", failing));
+  }
   const std::string failure = run_isolated([&] {
     for (int i = 0; i < kSchedulesPerCase; i++) {
       const std::string spec = "pct:" + std::to_string(schedule_seed(i)) + ":" + std::to_string(kPctDepth) + ":" +

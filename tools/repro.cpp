@@ -109,8 +109,8 @@ int explore_file(const std::string& file, const Program& program, const Options&
   const ExploreResult r = explore_race(program, explore);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char counts[160];
-  std::snprintf(counts, sizeof counts, "%llu schedules run, %llu pruned as equivalent, %.2f s",
-                static_cast<unsigned long long>(r.schedules), static_cast<unsigned long long>(r.pruned), seconds);
+  std::snprintf(counts, sizeof counts, "%llu pruned as equivalent; %llu runs with the smaller bounds first, %.2f s",
+                static_cast<unsigned long long>(r.pruned), static_cast<unsigned long long>(r.runs), seconds);
   if (!r.failure) {
     std::printf("no failure in %llu schedules with <= %d preemptions (%s)\n",
                 static_cast<unsigned long long>(r.schedules), options.explore, counts);
@@ -118,8 +118,8 @@ int explore_file(const std::string& file, const Program& program, const Options&
   }
   save_program(out, r.failing);
   std::printf("%s", format_race_report(r.failing, *r.failure, out).c_str());
-  std::printf("FAIL: schedule %llu fails (%s); saved with the program to %s\n",
-              static_cast<unsigned long long>(r.schedules), counts, out.c_str());
+  std::printf("FAIL: a schedule with %d preemptions fails (%s); saved with the program to %s\n",
+              r.bound, counts, out.c_str());
   std::fflush(stdout);
   if (r.failure->stuck) std::_Exit(1);  // threads are parked inside the system
   return 1;
