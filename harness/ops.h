@@ -80,6 +80,19 @@ inline constexpr std::size_t kMaxRaceOps = 48;  // + a final load per key: withi
 inline constexpr unsigned kRaceTypes = 2;
 inline constexpr unsigned kRaceOffsets = 8;
 
+// An operation of the given thread (version 2; 0: the prefix) with its arguments.
+inline Op make_op(OpCode code, std::uint16_t a0 = 0, std::uint16_t a1 = 0, std::uint16_t a2 = 0, std::uint16_t a3 = 0,
+                  std::uint8_t thread = 0) {
+  Op op{};
+  op.code = code;
+  op.arg[0] = a0;
+  op.arg[1] = a1;
+  op.arg[2] = a2;
+  op.arg[3] = a3;
+  op.thread = thread;
+  return op;
+}
+
 struct Program {
   Layer layer = Layer::zswap;
   std::uint8_t version = kFormatVersion;

@@ -28,16 +28,6 @@ constexpr int kPctDepth = 3;
 // Where PCT's change points fall: these programs take a few hundred scheduling points.
 constexpr std::uint64_t kPctSteps[] = {100, 300, 1000};
 
-Op make_op(OpCode code, std::uint16_t a0, std::uint16_t a1, std::uint16_t a2, std::uint16_t a3) {
-  Op op{};
-  op.code = code;
-  op.arg[0] = a0;
-  op.arg[1] = a1;
-  op.arg[2] = a2;
-  op.arg[3] = a3;
-  return op;
-}
-
 // Race programs reach types 0-1 and offsets 0-7; mostly type 0 and offsets 0-3, so
 // threads meet.
 rc::Gen<std::uint16_t> gen_type() {

@@ -10,18 +10,6 @@
 
 namespace {
 
-Op op(OpCode code, std::uint8_t thread, std::uint16_t a0 = 0, std::uint16_t a1 = 0, std::uint16_t a2 = 0,
-      std::uint16_t a3 = 0) {
-  Op o{};
-  o.code = code;
-  o.thread = thread;
-  o.arg[0] = a0;
-  o.arg[1] = a1;
-  o.arg[2] = a2;
-  o.arg[3] = a3;
-  return o;
-}
-
 // CVE-2023-53178's story: a page stored, a store over it that fails while the
 // shrinker writes the old entry back, then the final load.
 Program stale_writeback_story() {
@@ -29,9 +17,9 @@ Program stale_writeback_story() {
   p.layer = Layer::zswap;
   p.version = kRaceFormatVersion;
   p.threads = 2;
-  p.ops = {op(OpCode::store, 0, 0, 7, static_cast<std::uint16_t>(PageKind::text), 44),
-           op(OpCode::store, 1, 0, 7, static_cast<std::uint16_t>(PageKind::nearly_full), 31621),
-           op(OpCode::shrink, 2, 1)};
+  p.ops = {make_op(OpCode::store, 0, 7, static_cast<std::uint16_t>(PageKind::text), 44, 0),
+           make_op(OpCode::store, 0, 7, static_cast<std::uint16_t>(PageKind::nearly_full), 31621, 1),
+           make_op(OpCode::shrink, 1, 0, 0, 0, 2)};
   return p;
 }
 
