@@ -2,6 +2,10 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
 #include "check.h"
 #include "pages.h"
 
@@ -205,4 +209,117 @@ std::string describe_ops() {
     s += ")\n";
   }
   return s;
+}
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const std::size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// An argument's value: a number, or a page kind / evict mode by name.
+std::optional<unsigned> parse_arg_value(const std::string& arg, const std::string& value) {
+  if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos && value.size() <= 5)
+    return static_cast<unsigned>(std::stoul(value));
+  if (arg == "kind")
+    for (unsigned k = 0; k < kPageKindCount; k++)
+      if (value == page_kind_name(static_cast<PageKind>(k))) return k;
+  if (arg == "evict")
+    for (unsigned m = 0; m < std::size(kEvictModeNames); m++)
+      if (value == kEvictModeNames[m]) return m;
+  return std::nullopt;
+}
+
+// "T2 store(type=0, offset=1)" -> op; "" and *error on a mistake.
+std::optional<Op> parse_race_op(std::string line, std::string* error) {
+  Op op{};
+  const std::size_t space = line.find(' ');
+  const std::string who = line.substr(0, space);
+  if (who == "prefix") {
+    op.thread = 0;
+  } else if (who.size() == 2 && who[0] == 'T' && who[1] >= '1' && who[1] <= '4') {
+    op.thread = static_cast<std::uint8_t>(who[1] - '0');
+  } else {
+    *error = "expected 'prefix' or T1-T4 before the operation, got '" + who + "'";
+    return std::nullopt;
+  }
+  line = trim(space == std::string::npos ? "" : line.substr(space));
+  const std::size_t open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close != line.size() - 1) {
+    *error = "expected name(arg=value, ...), got '" + line + "'";
+    return std::nullopt;
+  }
+  const std::string name = trim(line.substr(0, open));
+  const std::vector<OpCode>& codes = layer_ops(Layer::zswap, kRaceFormatVersion);
+  const auto code = std::find_if(codes.begin(), codes.end(), [&](OpCode c) { return name == op_info(c).name; });
+  if (code == codes.end()) {
+    *error = "'" + name + "' is not an operation of race programs (repro --help lists them)";
+    return std::nullopt;
+  }
+  op.code = *code;
+  const OpInfo& info = op_info(op.code);
+  std::string args = line.substr(open + 1, close - open - 1);
+  for (std::size_t at = 0; !trim(args).empty() && at != std::string::npos;) {
+    const std::size_t comma = args.find(',', at);
+    const std::string pair = trim(args.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    at = comma == std::string::npos ? comma : comma + 1;
+    const std::size_t eq = pair.find('=');
+    const std::string arg = trim(pair.substr(0, eq)), value = eq == std::string::npos ? "" : trim(pair.substr(eq + 1));
+    int a = 0;
+    while (a < 4 && info.arg_name[a] && arg != info.arg_name[a]) a++;
+    if (a == 4 || !info.arg_name[a]) {
+      *error = std::string(info.name) + " has no argument '" + arg + "'";
+      return std::nullopt;
+    }
+    const std::optional<unsigned> v = parse_arg_value(arg, value);
+    const unsigned range = arg_range(op.code, a, kRaceFormatVersion);
+    if (!v || *v >= range) {
+      *error = arg + "=" + value + ": expected a value below " + std::to_string(range) + " (or a kind/evict name)";
+      return std::nullopt;
+    }
+    op.arg[a] = static_cast<std::uint16_t>(*v);
+  }
+  return op;
+}
+
+}  // namespace
+
+std::optional<Program> parse_race_program(const std::string& text, std::string* error) {
+  Program p;
+  p.layer = Layer::zswap;
+  p.version = kRaceFormatVersion;
+  p.threads = 2;
+  std::size_t number = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string line = trim(text.substr(at, end - at));
+    at = end + 1;
+    number++;
+    if (line.rfind("#", 0) == 0) {
+      // "#3 T1 load(...)" as format_program prints it, or a comment.
+      const std::size_t space = line.find(' ');
+      const bool numbered = line.size() > 1 && std::isdigit(static_cast<unsigned char>(line[1]));
+      line = numbered && space != std::string::npos ? trim(line.substr(space)) : "";
+    }
+    if (line.rfind("version 2: ", 0) == 0) {
+      // format_program's header: "version 2: 3 threads, ..." (a thread may have no operation).
+      p.threads = std::clamp(std::atoi(line.c_str() + 11), 2, 4);
+      continue;
+    }
+    if (line.empty()) continue;
+    std::string why;
+    const std::optional<Op> op = parse_race_op(line, &why);
+    if (!op) {
+      *error = "line " + std::to_string(number) + ": " + why;
+      return std::nullopt;
+    }
+    p.threads = std::max(p.threads, static_cast<int>(op->thread));
+    p.ops.push_back(*op);
+  }
+  if (p.ops.empty() || p.ops.size() > kMaxRaceOps) {
+    *error = "a race program has 1 to " + std::to_string(kMaxRaceOps) + " operations, this one " + std::to_string(p.ops.size());
+    return std::nullopt;
+  }
+  return p;
 }

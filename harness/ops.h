@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,3 +130,8 @@ std::string format_op(const Op& op);
 std::string format_program(const Program& p);
 // The operation list for --help.
 std::string describe_ops();
+// A race program (version 2) written as text, one operation per line in format_program's
+// shape: "prefix store(type=0, offset=7, kind=text, seed=44)", "T1 shrink(n=1)"; blank
+// lines and '#' comments are skipped, a leading "#N" is ignored, arguments left out are 0.
+// Threads: the highest Tn, at least 2, or format_program's "version 2: N threads" header. On an error, *error says which line and why.
+std::optional<Program> parse_race_program(const std::string& text, std::string* error);

@@ -109,3 +109,25 @@ TEST(InterleavingFeatures, ComeOnlyFromWhatThreadsDidToEachOther) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ParseRaceProgram, ReadsWhatFormatProgramPrints) {
+  const Program story = stale_writeback_story();
+  std::string error;
+  const std::optional<Program> parsed = parse_race_program(format_program(story), &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(*parsed, story);
+}
+
+TEST(ParseRaceProgram, NamesTheLineAndTheMistake) {
+  std::string error;
+  EXPECT_FALSE(parse_race_program("prefix store(type=0)\n\nT1 store(type=0, offset=8)\n", &error));
+  EXPECT_EQ(error, "line 3: offset=8: expected a value below 8 (or a kind/evict name)");
+  EXPECT_FALSE(parse_race_program("# nothing\n", &error));
+  EXPECT_EQ(error, "a race program has 1 to 48 operations, this one 0");
+  EXPECT_FALSE(parse_race_program("T1 zbud_alloc(size=1)", &error));
+  EXPECT_EQ(error, "line 1: 'zbud_alloc' is not an operation of race programs (repro --help lists them)");
+}
+
+}  // namespace

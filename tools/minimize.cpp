@@ -131,7 +131,7 @@ int minimize_file(const std::string& file, const Program& program, int max_preem
   best.schedule.clear();
   int bound = max_preemptions;
   while (bound <= kMaxBound) {
-    const std::optional<Finding> f = trials.explore(best, bound, work / "bound.failing");
+    const std::optional<Finding> f = trials.explore(best, bound, work / "best.failing");
     if (f && f->signature == signature) break;
     std::printf("  within %d preemptions: %s\n", bound,
                 f                     ? ("fails as " + f->signature).c_str()
@@ -147,10 +147,12 @@ int minimize_file(const std::string& file, const Program& program, int max_preem
   if (bound != max_preemptions) std::printf("  no failing schedule within %d preemptions; exploring with %d\n", max_preemptions, bound);
   best = reduce(best, [&](const Program& q) {
     const std::optional<Finding> f = trials.explore(q, bound, work / "candidate.failing");
-    return f && f->signature == signature;
+    const bool alike = f && f->signature == signature;
+    if (alike) fs::copy_file(work / "candidate.failing", work / "best.failing", fs::copy_options::overwrite_existing);
+    return alike;
   });
   // The smallest program with the schedule its exploration found, replayed as a file.
-  trials.explore(best, bound, out);
+  fs::copy_file(work / "best.failing", out, fs::copy_options::overwrite_existing);
   const std::string bytes = read_all(out);
   const Program saved = decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), Layer::zswap);
   const std::optional<Finding> replayed = trials.replay(saved);

@@ -38,6 +38,7 @@ struct Options {
   int explore = -1;      // zswap_race: explore every schedule with at most this many preemptions
   bool prune = true;     // --no-prune: no schedule is skipped as equivalent
   bool minimize = false;
+  bool scenario = false;  // FILE is a race program written as text
   std::string save;      // where --explore/--minimize write the failing program
 };
 
@@ -46,8 +47,8 @@ constexpr int kDefaultPreemptions = 2;
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: repro [--target NAME] [--strategy random:SEED|pct:SEED:DEPTH[:STEPS]] [--timeline OUT.html] FILE...\n"
-               "       repro [--target zswap_race] --explore [K] [--no-prune] [--save OUT] FILE\n"
-               "       repro [--target zswap_race] --minimize [--explore K] [--save OUT] FILE\n"
+               "       repro [--scenario] --explore [K] [--no-prune] [--save OUT] FILE\n"
+               "       repro [--scenario] --minimize [--explore K] [--save OUT] FILE\n"
                "  Reruns each file through its target and prints the program, the outcome of every\n"
                "  operation and the first divergence (zswap_race: with the per-thread timeline;\n"
                "  --timeline also writes it as an HTML page). The target is --target, or a path\n"
@@ -59,6 +60,9 @@ void usage(std::FILE* out) {
                "  --minimize: removes operations and threads while some schedule within K\n"
                "  preemptions still fails with the same signature; writes the smallest program\n"
                "  with its failing schedule to OUT (default ./<file name>.min).\n"
+               "  --scenario: FILE is a race program written as text, one operation per line as\n"
+               "  the decoded program prints it ('prefix store(type=0, offset=7, kind=text)',\n"
+               "  'T1 shrink(n=1)'; '#' starts a comment); every mode above takes it.\n"
                "  targets:");
   for (const Target& t : kTargets) std::fprintf(out, " %s", t.name);
   std::fprintf(out, "\n  (decoder_total, decompress_corrupt: run build/asan/fuzz/<target>_replay FILE)\n"
@@ -125,6 +129,49 @@ int explore_file(const std::string& file, const Program& program, const Options&
   return 1;
 }
 
+// Runs a loaded program in the mode the options ask for: 0 pass, 1 divergence, 2 misuse.
+int run_loaded(const std::string& file, const Program& program, const Target& target, const Options& options) {
+  std::printf("decoded program:\n%s", format_program(program).c_str());
+  std::fflush(stdout);  // the program is out before impl can crash
+  if ((options.explore >= 0 || options.minimize) && !target.race) {
+    std::fprintf(stderr, "error: --explore and --minimize are for race programs (zswap_race)\n");
+    return 2;
+  }
+  if (options.minimize) {
+    print_timeline_at_crash();
+    return minimize_file(file, program, options.explore >= 0 ? options.explore : kDefaultPreemptions,
+                         options.save.empty() ? std::filesystem::path(file).filename().string() + ".min" : options.save);
+  }
+  if (options.explore >= 0) {
+    print_timeline_at_crash();
+    return explore_file(file, program, options);
+  }
+  if (target.race) {
+    print_timeline_at_crash();
+    std::unique_ptr<Strategy> strategy =
+        options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
+    if (!strategy) {
+      std::fprintf(stderr, "error: bad --strategy '%s' (random:SEED or pct:SEED:DEPTH[:STEPS])\n", options.strategy.c_str());
+      return 2;
+    }
+    const RaceResult result = run_zswap_race(program, *strategy);
+    std::printf("%s", format_race_report(program, result, file).c_str());
+    if (!options.timeline.empty()) {
+      std::ofstream(options.timeline) << format_timeline_html(program, result, file);
+      std::printf("timeline written to %s\n", options.timeline.c_str());
+    }
+    std::printf("%s\n", result.divergence ? "FAIL" : "PASS: no deadlock, invariants hold, every slot linearizable");
+    std::fflush(stdout);
+    if (result.stuck) std::_Exit(1);  // threads are parked inside the system
+    return result.divergence ? 1 : 0;
+  }
+  const RunResult result = run_program(program);
+  std::printf("%s", format_report(program, result, target.name, file).c_str());
+  std::printf("%s\n", result.divergence ? "FAIL" : "PASS: ref and impl agree on every operation");
+  return result.divergence ? 1 : 0;
+}
+
+
 // 0 pass, 1 divergence, 2 unusable input.
 int reproduce(const std::string& file, const Options& options) {
   const std::optional<Target>& forced = options.target;
@@ -158,44 +205,26 @@ int reproduce(const std::string& file, const Options& options) {
                 kOpRecordSize);
   if (program.version == kFormatVersion && (bytes.size() - 1 + kOpRecordSize - 1) / kOpRecordSize > kMaxOps)
     std::printf("note: only the first %zu operations are run\n", kMaxOps);
-  std::printf("decoded program:\n%s", format_program(program).c_str());
-  std::fflush(stdout);  // the program is out before impl can crash
-  if ((options.explore >= 0 || options.minimize) && !target->race) {
-    std::fprintf(stderr, "error: --explore and --minimize are for race programs (zswap_race)\n");
+  return run_loaded(file, program, *target, options);
+}
+
+// A scenario written as text (parse_race_program): 0 pass, 1 divergence, 2 unusable input.
+int reproduce_scenario(const std::string& file, const Options& options) {
+  std::ifstream in(file);
+  if (!in) {
+    std::fprintf(stderr, "error: cannot read %s: %s\n", file.c_str(), std::strerror(errno));
     return 2;
   }
-  if (options.minimize) {
-    print_timeline_at_crash();
-    return minimize_file(file, program, options.explore >= 0 ? options.explore : kDefaultPreemptions,
-                         options.save.empty() ? std::filesystem::path(file).filename().string() + ".min" : options.save);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string error;
+  const std::optional<Program> program = parse_race_program(text, &error);
+  if (!program) {
+    std::fprintf(stderr, "error: %s: %s\n", file.c_str(), error.c_str());
+    return 2;
   }
-  if (options.explore >= 0) {
-    print_timeline_at_crash();
-    return explore_file(file, program, options);
-  }
-  if (target->race) {
-    print_timeline_at_crash();
-    std::unique_ptr<Strategy> strategy =
-        options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
-    if (!strategy) {
-      std::fprintf(stderr, "error: bad --strategy '%s' (random:SEED or pct:SEED:DEPTH[:STEPS])\n", options.strategy.c_str());
-      return 2;
-    }
-    const RaceResult result = run_zswap_race(program, *strategy);
-    std::printf("%s", format_race_report(program, result, file).c_str());
-    if (!options.timeline.empty()) {
-      std::ofstream(options.timeline) << format_timeline_html(program, result, file);
-      std::printf("timeline written to %s\n", options.timeline.c_str());
-    }
-    std::printf("%s\n", result.divergence ? "FAIL" : "PASS: no deadlock, invariants hold, every slot linearizable");
-    std::fflush(stdout);
-    if (result.stuck) std::_Exit(1);  // threads are parked inside the system
-    return result.divergence ? 1 : 0;
-  }
-  const RunResult result = run_program(program);
-  std::printf("%s", format_report(program, result, target->name, file).c_str());
-  std::printf("%s\n", result.divergence ? "FAIL" : "PASS: ref and impl agree on every operation");
-  return result.divergence ? 1 : 0;
+  std::printf("%s: scenario, %zu ops, target zswap_race, mutant %s\n", file.c_str(), program->ops.size(),
+              mutants::name(mutants::active));
+  return run_loaded(file, *program, *find_target("zswap_race"), options);
 }
 
 }  // namespace
@@ -219,8 +248,8 @@ int main(int argc, char** argv) {
       options.prune = false;
       continue;
     }
-    if (arg == "--minimize") {
-      options.minimize = true;
+    if (arg == "--minimize" || arg == "--scenario") {
+      (arg == "--minimize" ? options.minimize : options.scenario) = true;
       continue;
     }
     if ((arg == "--strategy" || arg == "--timeline" || arg == "--save") && i + 1 < argc) {
@@ -246,6 +275,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   int status = 0;
-  for (const std::string& f : files) status = std::max(status, reproduce(f, options));
+  for (const std::string& f : files)
+    status = std::max(status, options.scenario ? reproduce_scenario(f, options) : reproduce(f, options));
   return status;
 }
