@@ -7,10 +7,11 @@
 // Pruning (a sleep set of one step): "preempt x for y, then switch straight back to x"
 // is not run when the steps of x and y are independent, because "x, then y" was run
 // before with no more preemptions and ends in the same state. Two steps are independent
-// when both take a lock, different ones, and neither thread holds (or takes) a lock the
-// other holds or takes: under the locking discipline the lock validator checks, what a
-// step touches is guarded by the locks it holds, and every deliberate exception is an
-// annotated point (sched::point), which is never independent. --no-prune drops the
+// when each starts at a lock acquire or right after a release, neither passes an
+// operation's beginning or end (the linearizability checker's times), and the locks each
+// holds or takes are disjoint: under the locking discipline the lock validator checks,
+// what a step touches is guarded by the locks it holds, and every deliberate exception is
+// an annotated point (sched::point), which is never independent. --no-prune drops the
 // assumption and runs every schedule within the bound.
 #pragma once
 
