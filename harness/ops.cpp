@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 
 #include "check.h"
 #include "pages.h"
@@ -168,6 +169,14 @@ std::vector<std::uint8_t> encode(const Program& p) {
   }
   out.insert(out.end(), p.schedule.rbegin(), p.schedule.rend());
   return out;
+}
+
+bool save_program(const std::string& path, const Program& p) {
+  const std::vector<std::uint8_t> bytes = encode(p);
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  return static_cast<bool>(out);
 }
 
 std::string format_op(const Op& op) {

@@ -124,6 +124,8 @@ const char* layer_name(Layer layer);
 Program decode(const std::uint8_t* data, std::size_t size, Layer layer);
 // The canonical bytes of a program: decode(encode(p)) == p.
 std::vector<std::uint8_t> encode(const Program& p);
+// Writes encode(p) to path; false when the file could not be written.
+bool save_program(const std::string& path, const Program& p);
 // "store(type=1, offset=7, kind=text, seed=42)"
 std::string format_op(const Op& op);
 // One numbered line per operation.

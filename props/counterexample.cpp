@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <optional>
 #include <filesystem>
-#include <fstream>
 
 namespace {
 
@@ -47,11 +46,7 @@ std::string save_counterexample(const std::string& target, const Program& counte
                                      ("props." + std::string(test->test_suite_name()) + "." + test->name());
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
-  const std::vector<std::uint8_t> bytes = encode(*program);
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (error || !out) return "\n(could not write " + path.string() + (error ? ": " + error.message() : "") + ")";
+  if (error || !save_program(path.string(), *program)) return "\n(could not write " + path.string() + (error ? ": " + error.message() : "") + ")";
   return "\ncounterexample written to " + path.string() + "; replay: repro --target " + target + repro_flags +
          " " + path.string();
 }

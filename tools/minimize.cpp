@@ -4,11 +4,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <vector>
 
+#include "check.h"
 #include "signature.h"
 #include "subprocess.h"
 
@@ -40,9 +40,7 @@ class Trials {
  private:
   std::optional<Finding> run(const Program& candidate, std::vector<std::string> flags) {
     const fs::path input = work_ / "candidate";
-    const std::vector<std::uint8_t> bytes = encode(candidate);
-    std::ofstream(input, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    HARNESS_CHECK(save_program(input.string(), candidate));
     count_++;
     std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "--target", "zswap_race"};
     argv.insert(argv.end(), flags.begin(), flags.end());

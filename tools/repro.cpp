@@ -20,6 +20,7 @@
 #include "minimize.h"
 #include "mutants.h"
 #include "race.h"
+#include "replay.h"
 
 namespace {
 
@@ -83,16 +84,11 @@ std::optional<Target> target_from_path(const std::filesystem::path& path) {
   return std::nullopt;
 }
 
-void save_program(const std::string& path, const Program& program) {
-  const std::vector<std::uint8_t> bytes = encode(program);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string replay_line(const std::string& path) {
-  const std::string mutant =
-      mutants::active == Mutant::none ? "" : std::string("ZSWAP_MUTANT=") + mutants::name(mutants::active) + " ";
-  return mutant + "build/asan/tools/repro --target zswap_race " + path;
+// Saves a failing program, or says it could not.
+bool save_failing(const std::string& path, const Program& program) {
+  if (save_program(path, program)) return true;
+  std::fprintf(stderr, "error: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+  return false;
 }
 
 // 0: no failure within the bound, 1: a failing schedule (saved).
@@ -102,9 +98,10 @@ int explore_file(const std::string& file, const Program& program, const Options&
   explore.max_preemptions = options.explore;
   explore.prune = options.prune;
   explore.on_crash = [&out](const Program& failing) {
-    save_program(out, failing);
+    save_failing(out, failing);
+    const std::string mutant = mutants::active == Mutant::none ? "" : mutants::name(mutants::active);
     std::fprintf(stderr, "the exploration's failing schedule (it crashed the process) is saved with the program to %s\n"
-                 "replay: %s\n", out.c_str(), replay_line(out).c_str());
+                 "replay: %s\n", out.c_str(), repro_command("zswap_race", out, mutant).c_str());
   };
   std::printf("exploring every schedule with <= %d preemptions%s\n", options.explore,
               options.prune ? " (less those equivalent to one run)" : "");
@@ -120,10 +117,10 @@ int explore_file(const std::string& file, const Program& program, const Options&
                 static_cast<unsigned long long>(r.schedules), options.explore, counts);
     return 0;
   }
-  save_program(out, r.failing);
+  const bool saved = save_failing(out, r.failing);
   std::printf("%s", format_race_report(r.failing, *r.failure, out).c_str());
-  std::printf("FAIL: a schedule with %d preemptions fails (%s); saved with the program to %s\n",
-              r.bound, counts, out.c_str());
+  std::printf("FAIL: a schedule with %d preemptions fails (%s)%s%s\n", r.bound, counts,
+              saved ? "; saved with the program to " : "; not saved", saved ? out.c_str() : "");
   std::fflush(stdout);
   if (r.failure->stuck) std::_Exit(1);  // threads are parked inside the system
   return 1;
@@ -137,17 +134,12 @@ int run_loaded(const std::string& file, const Program& program, const Target& ta
     std::fprintf(stderr, "error: --explore and --minimize are for race programs (zswap_race)\n");
     return 2;
   }
-  if (options.minimize) {
-    print_timeline_at_crash();
+  if (target.race) print_timeline_at_crash();
+  if (options.minimize)
     return minimize_file(file, program, options.explore >= 0 ? options.explore : kDefaultPreemptions,
                          options.save.empty() ? std::filesystem::path(file).filename().string() + ".min" : options.save);
-  }
-  if (options.explore >= 0) {
-    print_timeline_at_crash();
-    return explore_file(file, program, options);
-  }
+  if (options.explore >= 0) return explore_file(file, program, options);
   if (target.race) {
-    print_timeline_at_crash();
     std::unique_ptr<Strategy> strategy =
         options.strategy.empty() ? program_strategy(program) : parse_strategy(options.strategy);
     if (!strategy) {
