@@ -104,7 +104,7 @@ const std::vector<OpCode>& layer_ops(Layer layer, int version) {
 
 bool Program::operator==(const Program& o) const {
   if (layer != o.layer || version != o.version || threads != o.threads || schedule != o.schedule ||
-      ops.size() != o.ops.size())
+      compressor != o.compressor || ops.size() != o.ops.size())
     return false;
   for (std::size_t i = 0; i < ops.size(); i++) {
     if (ops[i].code != o.ops[i].code || ops[i].thread != o.ops[i].thread) return false;
@@ -134,9 +134,11 @@ Program decode(const std::uint8_t* data, std::size_t size, Layer layer) {
   FuzzedDataProvider fdp(data, size);
   Program p;
   p.layer = layer;
-  const std::vector<std::uint8_t> version = fdp.ConsumeBytes<std::uint8_t>(1);
+  const std::vector<std::uint8_t> first = fdp.ConsumeBytes<std::uint8_t>(1);
+  const std::uint8_t version = first.empty() ? kFormatVersion : first[0];
+  if (layer == Layer::zswap && (version & kZstdBit)) p.compressor = Compressor::zstd;
   // Other version values are reserved; until a version claims one, it reads as 1.
-  if (layer == Layer::zswap && !version.empty() && version[0] == kRaceFormatVersion) {
+  if (layer == Layer::zswap && (version & ~kZstdBit) == kRaceFormatVersion) {
     p.version = kRaceFormatVersion;
     const std::vector<std::uint8_t> header = fdp.ConsumeBytes<std::uint8_t>(2);
     p.threads = 2 + (header.size() > 0 ? header[0] % 3 : 0);
@@ -158,7 +160,8 @@ Program decode(const std::uint8_t* data, std::size_t size, Layer layer) {
 }
 
 std::vector<std::uint8_t> encode(const Program& p) {
-  std::vector<std::uint8_t> out{p.version};
+  const bool zstd = p.layer == Layer::zswap && p.compressor == Compressor::zstd;
+  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(p.version | (zstd ? kZstdBit : 0))};
   if (p.version == kRaceFormatVersion) {
     out.push_back(static_cast<std::uint8_t>(p.threads - 2));
     out.push_back(static_cast<std::uint8_t>(p.ops.size()));
@@ -190,6 +193,8 @@ std::string format_op(const Op& op) {
       s += page_kind_name(static_cast<PageKind>(op.arg[a] % kPageKindCount));
     else if (arg == "evict")
       s += kEvictModeNames[op.arg[a] % (sizeof kEvictModeNames / sizeof *kEvictModeNames)];
+    else if (arg == "size")
+      s += std::to_string(zbud_alloc_size(op.arg[a]));
     else
       s += std::to_string(op.arg[a]);
   }
@@ -198,6 +203,8 @@ std::string format_op(const Op& op) {
 
 std::string format_program(const Program& p) {
   std::string s;
+  if (p.layer == Layer::zswap && p.compressor != Compressor::lz4)
+    s += std::string("  compressor ") + compressor_name(p.compressor) + "\n";
   if (p.version == kRaceFormatVersion)
     s += "  version 2: " + std::to_string(p.threads) + " threads, " + std::to_string(p.schedule.size()) +
          " scheduling choices\n";
@@ -314,6 +321,15 @@ std::optional<Program> parse_race_program(const std::string& text, std::string* 
     if (line.rfind("version 2: ", 0) == 0) {
       // format_program's header: "version 2: 3 threads, ..." (a thread may have no operation).
       p.threads = std::clamp(std::atoi(line.c_str() + 11), 2, 4);
+      continue;
+    }
+    if (line.rfind("compressor ", 0) == 0) {
+      const std::optional<Compressor> c = parse_compressor(trim(line.substr(11)));
+      if (!c) {
+        *error = "line " + std::to_string(number) + ": unknown compressor '" + trim(line.substr(11)) + "' (lz4 or zstd)";
+        return std::nullopt;
+      }
+      p.compressor = *c;
       continue;
     }
     if (line.empty()) continue;

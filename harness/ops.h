@@ -14,6 +14,8 @@
 // record; every byte after them is a scheduling choice, consumed from the end
 // backwards. Race programs use types mod 2 and offsets mod 8, so threads meet.
 // Short records are padded with zeros, so every byte string is a valid program.
+// A setup bit rides on byte 0 of the zswap layer: its top bit (0x80) selects zstd as
+// zswap's compressor (else lz4); the version is read from the other seven bits.
 #pragma once
 
 #include <cstddef>
@@ -22,11 +24,13 @@
 #include <string>
 #include <vector>
 
+#include "compress.h"
+
 enum class Layer : std::uint8_t { zbud, zswap };
 
 // Argument ranges.
 inline constexpr unsigned kObjRange = 64;       // picks among live objects/mappings
-inline constexpr unsigned kSizeRange = 4100;    // zbud sizes 0..4099: past both limits
+inline constexpr unsigned kSizeRange = 4104;    // zbud sizes, see zbud_alloc_size
 inline constexpr unsigned kTypeRange = 4;       // swap types
 inline constexpr unsigned kOffsetRange = 36;    // 32 slots per type, 32..35 out of range
 inline constexpr unsigned kSeedRange = 65536;
@@ -75,11 +79,20 @@ struct Op {
 
 inline constexpr std::uint8_t kFormatVersion = 1;
 inline constexpr std::uint8_t kRaceFormatVersion = 2;
+inline constexpr std::uint8_t kZstdBit = 0x80;  // in byte 0, zswap layer
 inline constexpr std::size_t kOpRecordSize = 9;
 inline constexpr std::size_t kMaxOps = 512;  // longer inputs are cut: runs stay short
 inline constexpr std::size_t kMaxRaceOps = 48;  // + a final load per key: within the checker's 64
 inline constexpr unsigned kRaceTypes = 2;
 inline constexpr unsigned kRaceOffsets = 8;
+
+// zbud_alloc's size argument: 0..4099 are themselves (past both limits), 4100..4103
+// the negative sizes -1..-4 (zbud_alloc takes the kernel's int).
+inline constexpr unsigned kNonNegativeSizes = 4100;
+inline constexpr int zbud_alloc_size(std::uint16_t arg) {
+  return arg < kNonNegativeSizes ? arg : static_cast<int>(kNonNegativeSizes) - 1 - arg;
+}
+static_assert(zbud_alloc_size(4099) == 4099 && zbud_alloc_size(4100) == -1 && zbud_alloc_size(kSizeRange - 1) == -4);
 
 // An operation of the given thread (version 2; 0: the prefix) with its arguments.
 inline Op make_op(OpCode code, std::uint16_t a0 = 0, std::uint16_t a1 = 0, std::uint16_t a2 = 0, std::uint16_t a3 = 0,
@@ -100,6 +113,7 @@ struct Program {
   int threads = 0;                      // version 2: 2-4
   std::vector<Op> ops;
   std::vector<std::uint8_t> schedule;   // version 2: choices in the order consumed
+  Compressor compressor = Compressor::lz4;  // zswap layer: what zswap compresses with
   bool operator==(const Program&) const;
 };
 
@@ -134,6 +148,7 @@ std::string format_program(const Program& p);
 std::string describe_ops();
 // A race program (version 2) written as text, one operation per line in format_program's
 // shape: "prefix store(type=0, offset=7, kind=text, seed=44)", "T1 shrink(n=1)"; blank
-// lines and '#' comments are skipped, a leading "#N" is ignored, arguments left out are 0.
+// lines and '#' comments are skipped, a leading "#N" is ignored, arguments left out are 0;
+// "compressor zstd" (or lz4) chooses the compressor.
 // Threads: the highest Tn, at least 2, or format_program's "version 2: N threads" header. On an error, *error says which line and why.
 std::optional<Program> parse_race_program(const std::string& text, std::string* error);

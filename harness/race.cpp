@@ -32,8 +32,9 @@ constexpr std::uint64_t kMaxSteps = 200000;      // scheduling points per run
 constexpr std::uint64_t kSearchBudget = 200000;  // linearizability states per key
 constexpr std::uint32_t kUnknownPage = 0xffffffffu;
 
-swap_system_config race_config() {
+swap_system_config race_config(Compressor compressor) {
   swap_system_config c;
+  c.zswap.compressor = compressor;
   c.zswap.totalram_pages = 40;  // pool limit 4 pages: stores reclaim and write back
   c.zswap.max_pool_percent = 10;
   c.swap.slots_per_type = kRaceOffsets;
@@ -101,7 +102,7 @@ const CounterRule kCounterRules[] = {
 class Race {
  public:
   Race(const Program& program, Strategy& strategy)
-      : program_(program), strategy_(strategy), scheduler_(strategy, kMaxSteps), sys_(new SwapSystem(race_config())) {
+      : program_(program), strategy_(strategy), scheduler_(strategy, kMaxSteps), sys_(new SwapSystem(race_config(program.compressor))) {
     // A store's value is the first store with the same bytes, so equal pages are one value.
     for (std::size_t i = 0; i < program.ops.size(); i++) {
       const Op& op = program.ops[i];

@@ -7,7 +7,7 @@
 template <class Diff>
 RunResult run_steps(const Program& program) {
   RunResult result;
-  Diff diff;
+  Diff diff(program);
   for (std::size_t i = 0; i < program.ops.size(); i++) {
     std::string outcome;
     std::string message = diff.step(program.ops[i], &outcome);

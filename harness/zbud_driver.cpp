@@ -1,5 +1,6 @@
 // The zbud differential driver: a standalone impl pool and a ZbudRef, the same
 // operations on both (through ZbudSide), objects paired by allocation order.
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
@@ -16,7 +17,8 @@ using Evict = std::function<int(std::uint64_t)>;
 struct ZbudSide::Pool {
   virtual ~Pool() = default;
   virtual std::unique_ptr<Pool> copy(Evict evict) const = 0;
-  virtual int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) = 0;
+  // size is zbud_alloc's int; bytes (size of them when size > 0) go into the object.
+  virtual int alloc(int size, const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) = 0;
   virtual void free(std::uint64_t handle) = 0;
   virtual const std::uint8_t* map(std::uint64_t handle) = 0;  // nullptr: already released
   virtual bool unmap(std::uint64_t handle) = 0;               // true: this released it
@@ -37,8 +39,8 @@ class RefPool : public ZbudSide::Pool {
   explicit RefPool(Evict evict) : pool_(&faults_, std::move(evict)) {}
   RefPool(const RefPool& other, Evict evict) : faults_(other.faults_), pool_(other.pool_, &faults_, std::move(evict)) {}
   std::unique_ptr<Pool> copy(Evict evict) const override { return std::make_unique<RefPool>(*this, std::move(evict)); }
-  int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
-    return pool_.alloc(bytes.size(), handle, bytes);
+  int alloc(int size, const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
+    return pool_.alloc(size, handle, bytes);
   }
   void free(std::uint64_t handle) override { pool_.free(handle); }
   const std::uint8_t* map(std::uint64_t handle) override {
@@ -68,9 +70,9 @@ class ImplPool : public ZbudSide::Pool {
     HARNESS_CHECK(false);  // impl pools are not copied
     return nullptr;
   }
-  int alloc(const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
+  int alloc(int size, const std::vector<std::uint8_t>& bytes, std::uint64_t* handle) override {
     unsigned long h = 0;
-    const int ret = zbud_alloc(pool_, bytes.size(), &h);
+    const int ret = zbud_alloc(pool_, size, &h);
     if (ret != 0) return ret;
     std::memcpy(zbud_map(pool_, h), bytes.data(), bytes.size());
     zbud_unmap(pool_, h);
@@ -113,6 +115,7 @@ std::string mismatch(const char* what, long want, long got) {
 
 class ZbudDiff {
  public:
+  explicit ZbudDiff(const Program&) {}  // a zbud program has no setup
   std::string step(const Op& op, std::string* outcome) {
     const ZbudOutcome want = model_.apply(op);
     const ZbudOutcome got = impl_.apply(op);
@@ -208,10 +211,11 @@ ZbudOutcome ZbudSide::apply(const Op& op) {
   ZbudOutcome out;
   switch (op.code) {
     case OpCode::zbud_alloc: {
-      std::vector<std::uint8_t> bytes(op.arg[0]);
+      const int size = zbud_alloc_size(op.arg[0]);
+      std::vector<std::uint8_t> bytes(static_cast<std::size_t>(std::max(size, 0)));
       for (std::size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<std::uint8_t>(op.arg[1] + i * 7);
       std::uint64_t handle = 0;
-      out.code = pool_->alloc(bytes, &handle);
+      out.code = pool_->alloc(size, bytes, &handle);
       if (out.code != 0) break;
       out.ran = true;
       out.object = objects_.size();

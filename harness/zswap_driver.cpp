@@ -49,7 +49,8 @@ std::string compare_state(const ref::SwapRef& model, SwapSystem& impl) {
 
 class ZswapDiff {
  public:
-  ZswapDiff() : impl_(zswap_impl_config()), model_(zswap_ref_config()) {}
+  explicit ZswapDiff(const Program& program)
+      : impl_(zswap_impl_config(program.compressor)), model_(zswap_ref_config(program.compressor)) {}
   std::string step(const Op& op, std::string* outcome) {
     const ZswapOutcome want = zswap_ref_step(model_, op);
     const ZswapOutcome got = zswap_impl_step(impl_, op);
@@ -71,8 +72,9 @@ class ZswapDiff {
 
 }  // namespace
 
-ref::SwapConfig zswap_ref_config() {
+ref::SwapConfig zswap_ref_config(Compressor compressor) {
   ref::SwapConfig c;
+  c.zstd = compressor == Compressor::zstd;
   c.totalram_pages = kRamPages;
   c.max_pool_percent = kInitialPercent;
   c.slots_per_type = kSlots;
@@ -80,8 +82,9 @@ ref::SwapConfig zswap_ref_config() {
   return c;
 }
 
-swap_system_config zswap_impl_config() {
+swap_system_config zswap_impl_config(Compressor compressor) {
   swap_system_config c;
+  c.zswap.compressor = compressor;
   c.zswap.totalram_pages = kRamPages;
   c.zswap.max_pool_percent = kInitialPercent;
   c.swap.slots_per_type = kSlots;
@@ -240,9 +243,10 @@ std::string quiescent_invariants(SwapSystem& sys) {
   if (sw.swap_cache_pages != cached)
     return "[invariant] swap_cache_pages is " + std::to_string(sw.swap_cache_pages) + " but " +
            std::to_string(cached) + " slots have a cached page";
-  if (static_cast<std::uint64_t>(sys.pages.pages_in_use()) != zs.pool_pages + sw.swap_cache_pages)
+  const std::uint64_t pool_pages = zswap_total_pool_pages(&sys.zs);
+  if (static_cast<std::uint64_t>(sys.pages.pages_in_use()) != pool_pages + sw.swap_cache_pages)
     return "[invariant] " + std::to_string(sys.pages.pages_in_use()) + " page frames in use, but " +
-           std::to_string(zs.pool_pages) + " pool pages + " + std::to_string(sw.swap_cache_pages) +
+           std::to_string(pool_pages) + " pool pages + " + std::to_string(sw.swap_cache_pages) +
            " swap cache pages";
   if (sys.zs.live_trees.load() != types_on)
     return "[invariant] " + std::to_string(sys.zs.live_trees.load()) + " zswap trees allocated for " +

@@ -21,7 +21,7 @@
   X(reswapon_leak, "invalidate_area does not free the tree/pool")                               \
   X(invalidate_writeback_leak, "writeback's fail path only puts, leaking an invalidated entry") \
   X(double_erase, "erase is not idempotent; refcount may go negative")                          \
-  X(pool_limit_one_type, "the pool limit is compared with one type's pool, not all")            \
+  X(pool_limit_one_type, "the pool total the limit is compared with is one type's pool, not all")            \
   X(no_recheck_after_reclaim, "store goes ahead while still over the limit after reclaim")      \
   X(writeback_stale_data, "CVE-2023-53178: writeback writes an entry invalidated and re-stored") \
   X(writeback_abort_leaks_page, "the abort path leaves the swap-cache page locked/referenced")  \

@@ -313,13 +313,13 @@ void zbud_destroy_pool(zbud_pool* pool) {
 
 void* zbud_pool_owner(zbud_pool* pool) { return pool->owner; }
 
-int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle) {
-  if (size == 0) return -EINVAL;
+int zbud_alloc(zbud_pool* pool, int size, unsigned long* handle) {
+  if (size <= 0) return -EINVAL;
   // Mutant zbud_size_limit: the pre-fix bound lets a first buddy fill the whole page.
   const std::size_t limit =
       mutants::is(Mutant::zbud_size_limit) ? PAGE_SIZE - ZHDR_SIZE_ALIGNED : ZBUD_MAX_ALLOC;
-  if (size > limit) return -ENOSPC;
-  const unsigned chunks = size_to_chunks(size);
+  if (static_cast<std::size_t>(size) > limit) return -ENOSPC;
+  const unsigned chunks = size_to_chunks(static_cast<std::size_t>(size));
 
   pool->lock.lock();
   zbud_header* zhdr = nullptr;

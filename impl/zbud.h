@@ -36,8 +36,9 @@ zbud_pool* zbud_create_pool(PageAllocator* pages, const zbud_ops* ops, void* own
 void zbud_destroy_pool(zbud_pool* pool);
 void* zbud_pool_owner(zbud_pool* pool);
 
-// Errors: -EINVAL size is 0; -ENOSPC size > ZBUD_MAX_ALLOC; -ENOMEM no page.
-int zbud_alloc(zbud_pool* pool, std::size_t size, unsigned long* handle);
+// size is the kernel's int. Errors: -EINVAL size <= 0; -ENOSPC size > ZBUD_MAX_ALLOC;
+// -ENOMEM no page.
+int zbud_alloc(zbud_pool* pool, int size, unsigned long* handle);
 // Drops the allocation's reference; the buddy is released once no map holds it.
 // Freeing a handle twice is a BUG, and so is freeing, from inside an evict callback,
 // a handle other than the one being evicted.

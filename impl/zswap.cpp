@@ -88,11 +88,24 @@ void zswap_rb_erase(zswap_tree* tree, zswap_entry* entry) {
   }
 }
 
+// 3.13 keeps the pool total in a global (zswap_pool_pages), assigned after a
+// successful store and after an entry is freed, and compares the limit with that.
+// It lags the pools: a page that reclaim empties is freed after its last entry was,
+// so right after a reclaim the total is one page high. The later fix assigns the sum
+// over every type's pool. Mutant pool_limit_one_type: 3.13's assignment of the
+// storing (or freeing) type's pool alone.
+void update_pool_pages(zswap* zs, zswap_tree* tree) {
+  const std::uint64_t pages =
+      mutants::is(Mutant::pool_limit_one_type) ? zbud_get_pool_size(tree->pool) : zswap_total_pool_pages(zs);
+  zs->pool_pages.store(pages, std::memory_order_relaxed);
+}
+
 void zswap_free_entry(zswap_tree* tree, zswap_entry* entry) {
   lockdep_assert_held(tree->lock);
   zbud_free(tree->pool, entry->handle);
   delete entry;
   tree->zswap->stored_pages.fetch_sub(1, std::memory_order_relaxed);
+  update_pool_pages(tree->zswap, tree);
 }
 
 void zswap_entry_get(zswap_tree* tree, zswap_entry* entry) {
@@ -147,15 +160,10 @@ void free_tree(zswap* zs, zswap_tree* tree) {
   zs->live_trees.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool zswap_is_full(zswap* zs, zswap_tree* tree) {
+bool zswap_is_full(zswap* zs) {
   const std::uint64_t max_pages =
       zs->config.totalram_pages * zs->max_pool_percent.load(std::memory_order_relaxed) / 100;
-  // Mutant pool_limit_one_type: 3.13 compared the limit with the storing type's
-  // pool only.
-  const std::uint64_t pool_pages = mutants::is(Mutant::pool_limit_one_type)
-                                       ? zbud_get_pool_size(tree->pool)
-                                       : zswap_total_pool_pages(zs);
-  return max_pages < pool_pages;
+  return max_pages < zs->pool_pages.load(std::memory_order_relaxed);
 }
 
 bool decompress_entry(zswap* zs, zswap_tree* tree, zswap_entry* entry, unsigned char* dst) {
@@ -332,7 +340,7 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
   int ret = 0;
   zswap_entry* entry = nullptr;
   // Reclaim space if needed.
-  if (zswap_is_full(zs, tree)) {
+  if (zswap_is_full(zs)) {
     bump(zs->pool_limit_hit);
     if (zbud_reclaim_page(tree->pool, 8)) {
       bump(zs->reject_reclaim_fail);
@@ -341,7 +349,7 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
     }
     // A second check after reclaim: one page freed need not bring the pools
     // under the limit. Mutant no_recheck_after_reclaim: the store goes ahead.
-    if (!mutants::is(Mutant::no_recheck_after_reclaim) && zswap_is_full(zs, tree)) {
+    if (!mutants::is(Mutant::no_recheck_after_reclaim) && zswap_is_full(zs)) {
       ret = -ENOMEM;
       goto reject;
     }
@@ -366,7 +374,7 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
 
     // Store.
     unsigned long handle;
-    ret = zbud_alloc(tree->pool, dlen + sizeof(zswap_header), &handle);
+    ret = zbud_alloc(tree->pool, static_cast<int>(dlen + sizeof(zswap_header)), &handle);
     if (ret == -ENOSPC) {
       bump(zs->reject_compress_poor);
       goto freepage;
@@ -397,6 +405,7 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
     }
   }
   bump(zs->stored_pages);
+  update_pool_pages(zs, tree);
   return 0;
 
 freepage:
@@ -512,7 +521,6 @@ zswap_stats zswap_get_stats(zswap* zs) {
 #define ZSWAP_STAT_READ(name) s.name = zs->name.load(std::memory_order_relaxed);
   ZSWAP_STATS(ZSWAP_STAT_READ)
 #undef ZSWAP_STAT_READ
-  s.pool_pages = zswap_total_pool_pages(zs);
   return s;
 }
 

@@ -19,7 +19,9 @@ using pgoff_t = std::uint64_t;
 
 inline constexpr unsigned MAX_SWAPFILES = 4;  // swap types this port supports
 
-// The debugfs counters: X(name). stored_pages and pool_pages are gauges.
+// The debugfs counters: X(name). stored_pages and pool_pages are gauges; pool_pages
+// is 3.13's zswap_pool_pages, the total the limit is compared with, as of the last
+// successful store or entry free (zswap_total_pool_pages is the pools' size now).
 #define ZSWAP_STATS(X)    \
   X(pool_limit_hit)       \
   X(reject_reclaim_fail)  \

@@ -8,10 +8,10 @@ unsigned ZbudRef::free_chunks(const Page& p) const {
   return kChunksPerPage - 1 - p.chunks[0] - p.chunks[1];
 }
 
-int ZbudRef::alloc(std::uint64_t size, Handle* handle, std::vector<std::uint8_t> bytes) {
-  if (size == 0) return -EINVAL;
-  if (size > kMaxAlloc) return -ENOSPC;
-  const unsigned chunks = static_cast<unsigned>((size + kChunkSize - 1) / kChunkSize);
+int ZbudRef::alloc(int size, Handle* handle, std::vector<std::uint8_t> bytes) {
+  if (size <= 0) return -EINVAL;
+  if (size > static_cast<int>(kMaxAlloc)) return -ENOSPC;
+  const unsigned chunks = (static_cast<unsigned>(size) + kChunkSize - 1) / kChunkSize;
 
   std::uint64_t best = 0;
   for (auto& [id, p] : pages_) {
@@ -38,7 +38,7 @@ int ZbudRef::alloc(std::uint64_t size, Handle* handle, std::vector<std::uint8_t>
   p.handle[bud] = h;
   p.list_stamp = ++stamp_;
   p.lru_stamp = ++stamp_;
-  bytes.resize(size);
+  bytes.resize(static_cast<std::size_t>(size));
   objects_[h] = Object{best, bud, 1, false, std::move(bytes)};
   *handle = h;
   return 0;

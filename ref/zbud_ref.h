@@ -48,7 +48,8 @@ class ZbudRef {
   ZbudRef(ZbudRef&&) = default;  // callbacks and all: within one owner
   ZbudRef& operator=(ZbudRef&&) = default;
 
-  int alloc(std::uint64_t size, Handle* handle, std::vector<std::uint8_t> bytes = {});
+  // size is zbud_alloc's int: <= 0 is -EINVAL.
+  int alloc(int size, Handle* handle, std::vector<std::uint8_t> bytes = {});
   void free(Handle h);
   int reclaim_page(unsigned retries);
   // One attempt, page frame handed back (not freed): returns 0 when the page emptied.

@@ -58,7 +58,9 @@ std::uint64_t SwapRef::total_pool_pages() const {
 
 std::uint64_t SwapRef::max_pool_pages() const { return config_.totalram_pages * config_.max_pool_percent / 100; }
 
-bool SwapRef::is_full() const { return max_pool_pages() < total_pool_pages(); }
+bool SwapRef::is_full() const { return max_pool_pages() < stats_.pool_pages; }
+
+void SwapRef::update_pool_pages() { stats_.pool_pages = total_pool_pages(); }
 
 void SwapRef::erase_entry(unsigned type, std::uint64_t offset) {
   Type& t = types_[type];
@@ -67,6 +69,7 @@ void SwapRef::erase_entry(unsigned type, std::uint64_t offset) {
   t.offset_of.erase(h);
   t.pool->free(h);
   stats_.stored_pages--;
+  update_pool_pages();
 }
 
 void SwapRef::complete_one() {
@@ -122,7 +125,7 @@ int SwapRef::zswap_store(unsigned type, std::uint64_t offset, const Page& page) 
     ret = -ENOMEM;
   }
   if (ret == 0) {
-    ret = t.pool->alloc(compressed_length(page) + kZswapHeaderSize, &h);
+    ret = t.pool->alloc(static_cast<int>(compressed_length(page) + kZswapHeaderSize), &h);
     if (ret == -ENOSPC)
       stats_.reject_compress_poor++;
     else if (ret)
@@ -137,6 +140,7 @@ int SwapRef::zswap_store(unsigned type, std::uint64_t offset, const Page& page) 
   t.entries[offset] = Entry{page, h};
   t.offset_of[h] = offset;
   stats_.stored_pages++;
+  update_pool_pages();
   return 0;
 }
 
@@ -156,8 +160,11 @@ int SwapRef::swapoff(unsigned type) {
   if (type >= kSwapTypes || !types_[type].on) return -EINVAL;
   Type& t = types_[type];
   while (!t.cache.empty()) drop_cached_page(type, t.cache.begin()->first);
+  const bool had_entries = !t.entries.empty();
   stats_.stored_pages -= t.entries.size();
   t = Type{};
+  // Each freed entry updated the total; after the last, this type's pool is empty.
+  if (had_entries) update_pool_pages();
   return 0;
 }
 
@@ -269,7 +276,6 @@ bool SwapRef::is_on(unsigned type) const {
 Stats SwapRef::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   Stats s = stats_;
-  s.pool_pages = total_pool_pages();
   for (const Type& t : types_) {
     s.swap_cache_pages += t.cache.size();
     s.device_pages += t.device.size();

@@ -100,6 +100,7 @@ class SwapRef {
   void complete_one();
   bool is_full() const;
   std::uint64_t total_pool_pages() const;
+  void update_pool_pages();
   std::uint64_t compressed_length(const Page& page) const;
 
   mutable std::mutex mutex_;
@@ -109,6 +110,8 @@ class SwapRef {
   std::deque<Write> io_;
   // (type, offset) whose store is in progress: writeback of it meets EXIST.
   std::optional<std::pair<unsigned, std::uint64_t>> storing_;
+  // stats_.pool_pages is the kernel's zswap_pool_pages: total_pool_pages() as of the
+  // last successful store or entry free. The limit is compared with it.
   Stats stats_;
 };
 

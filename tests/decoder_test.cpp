@@ -51,6 +51,37 @@ TEST(Decoder, Version2RaceProgramsRoundTrip) {
   EXPECT_TRUE(decode(wide.data(), wide.size(), Layer::zswap) == p);
 }
 
+TEST(Decoder, ZbudSizesBeyondTheLimitsAreNegative) {
+  const auto zbud = bytes({1, 0, 4, 16, 0, 0, 0, 0, 0, 0,   // size 4100
+                           0, 7, 16, 0, 0, 0, 0, 0, 0});     // size 4103
+  EXPECT_EQ(format_program(decode(zbud.data(), zbud.size(), Layer::zbud)),
+            "  #0 zbud_alloc(size=-1, fill=0)\n"
+            "  #1 zbud_alloc(size=-4, fill=0)\n");
+}
+
+TEST(Decoder, TheTopBitOfByte0ChoosesZstd) {
+  const auto v1 = bytes({0x81, 0, 1, 0, 5, 0, 2, 0, 7, 0});
+  const Program p = decode(v1.data(), v1.size(), Layer::zswap);
+  EXPECT_EQ(p.version, 1);
+  EXPECT_EQ(p.compressor, Compressor::zstd);
+  EXPECT_EQ(format_program(p), "  compressor zstd\n  #0 store(type=1, offset=5, kind=text, seed=7)\n");
+  EXPECT_EQ(encode(p), v1);
+  const auto v2 = bytes({0x82, 0, 1, 1, 0, 1, 0, 1, 0, 2, 0, 7, 0});
+  const Program race = decode(v2.data(), v2.size(), Layer::zswap);
+  EXPECT_EQ(race.version, 2);
+  EXPECT_EQ(race.compressor, Compressor::zstd);
+  EXPECT_EQ(encode(race), v2);
+  std::string error;
+  const std::optional<Program> parsed = parse_race_program(format_program(race), &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->compressor, Compressor::zstd);
+  EXPECT_FALSE(parse_race_program("compressor lzo\nT1 load(type=0, offset=0)", &error));
+  EXPECT_EQ(error, "line 1: unknown compressor 'lzo' (lz4 or zstd)");
+  EXPECT_EQ(decode(v1.data(), v1.size(), Layer::zbud).compressor, Compressor::lz4) << "zbud has no compressor";
+  const auto lz4 = bytes({1, 0, 1, 0, 5, 0, 2, 0, 7, 0});
+  EXPECT_EQ(decode(lz4.data(), lz4.size(), Layer::zswap).compressor, Compressor::lz4);
+}
+
 TEST(Decoder, AnyBytesDecodeAndRoundTrip) {
   std::mt19937 rng(7);  // seed printed by the test name's failure output below
   for (int i = 0; i < 2000; i++) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cerrno>
 #include <cstdint>
 #include <functional>
@@ -23,7 +25,7 @@ struct ZbudFixture : ::testing::Test {
 
   unsigned long alloc_ok(std::size_t size) {
     unsigned long h = 0;
-    EXPECT_EQ(zbud_alloc(pool, size, &h), 0) << "size " << size;
+    EXPECT_EQ(zbud_alloc(pool, static_cast<int>(size), &h), 0) << "size " << size;
     return h;
   }
   static std::uintptr_t page_base(std::uintptr_t p) { return p & ~std::uintptr_t{PAGE_SIZE - 1}; }
@@ -64,7 +66,9 @@ TEST_F(ZbudFixture, LargestAllocationIs62ChunksAndFits) {
 TEST_F(ZbudFixture, ErrorReturns) {
   unsigned long h = 0;
   EXPECT_EQ(zbud_alloc(pool, 0, &h), -EINVAL);
-  EXPECT_EQ(zbud_alloc(pool, ZBUD_MAX_ALLOC + 1, &h), -ENOSPC);
+  EXPECT_EQ(zbud_alloc(pool, -1, &h), -EINVAL);  // the kernel's int size
+  EXPECT_EQ(zbud_alloc(pool, std::numeric_limits<int>::min(), &h), -EINVAL);
+  EXPECT_EQ(zbud_alloc(pool, static_cast<int>(ZBUD_MAX_ALLOC) + 1, &h), -ENOSPC);
   pages.fail_next_pages(1);
   EXPECT_EQ(zbud_alloc(pool, 10, &h), -ENOMEM);
   EXPECT_EQ(zbud_get_pool_size(pool), 0u);
