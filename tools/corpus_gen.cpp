@@ -36,6 +36,9 @@ void write_program(const fs::path& dir, const std::string& name, Layer layer, st
   p.layer = layer;
   p.ops = std::move(ops);
   write(dir, name, encode(p));
+  if (layer != Layer::zswap) return;
+  p.compressor = Compressor::zstd;  // every zswap seed under both compressors
+  write(dir, name + ".zstd", encode(p));
 }
 
 std::vector<std::uint8_t> random_bytes(std::mt19937& rng, std::size_t n) {
@@ -49,7 +52,8 @@ void zbud_seeds(const fs::path& dir, std::mt19937& rng) {
   using O = OpCode;
   write_program(dir, "size_limits", Layer::zbud,
                 {op(O::zbud_alloc, 3968), op(O::zbud_alloc, 64), op(O::zbud_alloc, 3969), op(O::zbud_alloc, 4032),
-                 op(O::zbud_alloc, 0), op(O::zbud_alloc, 1), op(O::zbud_alloc, 65), op(O::zbud_free, 0)});
+                 op(O::zbud_alloc, 0), op(O::zbud_alloc, 1), op(O::zbud_alloc, 65), op(O::zbud_free, 0),
+                 op(O::zbud_alloc, kNonNegativeSizes)});  // size -1
   for (unsigned mode = 0; mode < 4; mode++)
     write_program(dir, "reclaim_mode" + std::to_string(mode), Layer::zbud,
                   {op(O::zbud_alloc, 2000, 1), op(O::zbud_alloc, 1900, 2), op(O::zbud_alloc, 3000, 3),
@@ -120,10 +124,12 @@ void print_dictionary(Layer layer, int version) {
                                      bytes.begin() + static_cast<std::ptrdiff_t>(header + record));
   };
   print_entry("version", {static_cast<std::uint8_t>(version)});
+  if (layer == Layer::zswap) print_entry("version_zstd", {static_cast<std::uint8_t>(version | kZstdBit)});
   for (OpCode code : layer_ops(layer, version)) print_entry(op_info(code).name, record_of(op(code)));
   if (layer == Layer::zbud)
-    for (std::size_t size : {ZBUD_MAX_ALLOC, ZBUD_MAX_ALLOC + 1})
-      print_entry("zbud_alloc_" + std::to_string(size), record_of(op(OpCode::zbud_alloc, static_cast<unsigned>(size))));
+    for (unsigned size : {unsigned{ZBUD_MAX_ALLOC}, unsigned{ZBUD_MAX_ALLOC} + 1, kNonNegativeSizes})
+      print_entry("zbud_alloc_" + std::to_string(zbud_alloc_size(static_cast<std::uint16_t>(size))),
+                  record_of(op(OpCode::zbud_alloc, size)));
 }
 
 }  // namespace
