@@ -79,6 +79,11 @@ runs_of() {
     echo "${n:-0}"
   fi
 }
+# The runs a zswap target's worker made under zstd (it prints its count at exit); empty
+# for the other targets and under AFL++, which does not keep the target's output.
+zstd_runs_of() {
+  grep -oE 'runs by compressor: lz4 [0-9]+, zstd [0-9]+' "$1" 2>/dev/null | tail -1 | awk '{print $NF}' || true
+}
 coverage_of() {
   if [ "$engine" = afl ]; then sed -nE 's/^edges_found +: ([0-9]+)/\1/p' "$1" 2>/dev/null || true
   else grep -oE 'cov: [0-9]+' "$1" | tail -1 | awk '{print $2}' || true; fi
@@ -195,10 +200,12 @@ for t in "${targets[@]}"; do
   # Each worker's figures: libFuzzer's log, AFL++'s fuzzer_stats (runs summed, coverage the best).
   worker_stats=("$work"/logs/*.log)
   [ "$engine" = libfuzzer ] || worker_stats=("$work"/afl/*/fuzzer_stats)
-  runs=0 cov=0
+  runs=0 cov=0 zstd=-
   for stats in "${worker_stats[@]}"; do
     [ -f "$stats" ] || continue
     runs=$(( runs + $(runs_of "$stats") ))
+    z=$(zstd_runs_of "$stats")
+    [ -z "$z" ] || zstd=$(( ${zstd/-/0} + z ))
     c=$(coverage_of "$stats")
     [ "${c:-0}" -le "$cov" ] || cov=$c
   done
@@ -220,7 +227,7 @@ for t in "${targets[@]}"; do
   quarantined=$(count_files "$work/crashers")
   new=$(( $(ls "$work/corpus" | wc -l) + quarantined - quarantined_before - before ))
   mapfile -t new_findings < <(find "$work/findings" -type f -newer "$work/.start" | sort)
-  rows+=("$(printf '%-20s %10s %8s %8s %8s %9s %8s' "$t" "$runs" "$execs" "$cov" "$new" "${#new_findings[@]}" "$((elapsed_ms / 1000)).$(( elapsed_ms % 1000 / 100 ))")")
+  rows+=("$(printf '%-20s %10s %10s %8s %8s %8s %9s %8s' "$t" "$runs" "$zstd" "$execs" "$cov" "$new" "${#new_findings[@]}" "$((elapsed_ms / 1000)).$(( elapsed_ms % 1000 / 100 ))")")
   if [ ${#new_findings[@]} -gt 0 ]; then
     reports+=("$(build/asan/tools/triage --target "$t" "${new_findings[@]}")"$'\n'"    engine: $engine, run seed $seed; each worker's seed is in its log's name: $work/logs/worker<i>.seed<S>.log")
   fi
@@ -243,7 +250,7 @@ done
 
 echo
 echo "mutant: ${mutant:-none (clean impl)}; engine $engine; ${seconds}s per target, $jobs worker(s); seed $seed"
-printf '%-20s %10s %8s %8s %8s %9s %8s\n' target runs exec/s coverage "new in" findings seconds
+printf '%-20s %10s %10s %8s %8s %8s %9s %8s\n' target runs "zstd runs" exec/s coverage "new in" findings seconds
 printf '%s\n' "${rows[@]}"
 if [ ${#problems[@]} -gt 0 ]; then
   echo

@@ -27,6 +27,7 @@ bool interleaving_coverage_on() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Program program = race_program(decode(data, size, Layer::zswap));
+  count_run_by_compressor(program);
   const std::unique_ptr<Strategy> strategy = program_strategy(program);
   const watchdog::Guard guard("zswap_race input");
   const RaceResult result = run_zswap_race(program, *strategy);

@@ -17,7 +17,7 @@ std::string format_report(const Program& program, const RunResult& result,
     s += m.substr(0, tag_end) + " op #" + std::to_string(d.op_index) + " " +
          format_op(program.ops[d.op_index]) + ":" + m.substr(tag_end) + "\n";
   }
-  s += "program (" + target + ", " + std::to_string(program.ops.size()) + " ops, mutant " +
+  s += "program (" + target + ", " + std::to_string(program.ops.size()) + " ops, " + format_setup(program) + "mutant " +
        mutants::name(mutants::active) + "):\n";
   for (std::size_t i = 0; i < program.ops.size(); i++) {
     s += "  #" + std::to_string(i) + " " + format_op(program.ops[i]);

@@ -14,6 +14,10 @@ extern std::string g_fuzz_input_path;
 // needs the abort to save the input; ctest needs an exit status, not a signal).
 extern bool g_exit_on_finding;
 
+// Counts a zswap program's run by its compressor; at exit the process prints
+// "runs by compressor: lz4 N, zstd M" (ci/fuzz.sh's table shows the zstd share).
+void count_run_by_compressor(const Program& program);
+
 // Decodes data as a program of layer, runs it differentially, and on a divergence
 // prints the report to stderr and aborts (or exits, see g_exit_on_finding). Returns
 // the run's state features (RunResult::state_features).

@@ -201,6 +201,10 @@ std::string format_op(const Op& op) {
   return s + ")";
 }
 
+std::string format_setup(const Program& p) {
+  return p.layer == Layer::zswap ? std::string("compressor ") + compressor_name(p.compressor) + ", " : "";
+}
+
 std::string format_program(const Program& p) {
   std::string s;
   if (p.layer == Layer::zswap && p.compressor != Compressor::lz4)

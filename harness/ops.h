@@ -144,6 +144,8 @@ bool save_program(const std::string& path, const Program& p);
 std::string format_op(const Op& op);
 // One numbered line per operation.
 std::string format_program(const Program& p);
+// The program's setup for a report's header: "compressor zstd, " (zswap layer), or "".
+std::string format_setup(const Program& p);
 // The operation list for --help.
 std::string describe_ops();
 // A race program (version 2) written as text, one operation per line in format_program's

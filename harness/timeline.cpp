@@ -102,7 +102,7 @@ std::string format_race_report(const Program& program, const RaceResult& result,
   std::string s;
   if (result.divergence) s += result.divergence->message + "\n";
   s += "program (zswap_race, " + std::to_string(program.ops.size()) + " ops, " + std::to_string(program.threads) +
-       " threads, mutant " + mutants::name(mutants::active) + ", strategy " + result.strategy + "):\n";
+       " threads, " + format_setup(program) + "mutant " + mutants::name(mutants::active) + ", strategy " + result.strategy + "):\n";
   for (std::size_t i = 0; i < program.ops.size(); i++) {
     const Op& op = program.ops[i];
     s += "  #" + std::to_string(i) + " " + (op.thread ? "T" + std::to_string(op.thread) : std::string("prefix")) + " " +

@@ -56,6 +56,7 @@ struct Run {
   std::string first_line;  // the finding line (killed, harness bug)
   std::string signature;
   std::string note;        // a failure without a finding line (not a kill, but worth a look)
+  bool under_zstd = false; // the finding's program compressed with zstd (its report says so)
 };
 
 // A shell line that repeats the run (the fuzzers: same seed, a fresh empty corpus; the
@@ -88,6 +89,7 @@ struct Summary {
   int killed = 0, total = 0;
   std::optional<double> median, max;  // of the fastest killer's time, over killed mutants
   int false_alarms = 0, harness_bugs = 0;
+  int kills_under_zstd = 0;  // runs (any killer) whose finding's program used zstd
 };
 
 Summary summarize(const std::vector<Run>& runs, const std::vector<Row>& rows);

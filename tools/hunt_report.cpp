@@ -20,7 +20,7 @@ std::string seconds_text(double s) {
 std::string verdict_text(const Run& run) {
   const bool clean = run.mutant == Mutant::none;
   switch (run.verdict) {
-    case Verdict::killed: return clean ? "FALSE ALARM" : seconds_text(run.seconds);
+    case Verdict::killed: return clean ? "FALSE ALARM" : seconds_text(run.seconds) + (run.under_zstd ? " zstd" : "");
     case Verdict::harness_bug: return "HARNESS BUG";
     case Verdict::survived: return clean ? "ok" : "-";
   }
@@ -44,6 +44,7 @@ Summary summarize(const std::vector<Run>& runs, const std::vector<Row>& rows) {
   }
   for (const Run& run : runs) {
     s.false_alarms += run.mutant == Mutant::none && run.verdict == Verdict::killed;
+    s.kills_under_zstd += run.mutant != Mutant::none && run.verdict == Verdict::killed && run.under_zstd;
     s.harness_bugs += run.verdict == Verdict::harness_bug;
   }
   return s;
@@ -109,6 +110,7 @@ void print_report(const Options& o, const std::vector<Run>& runs, const std::vec
               s.median ? seconds_text(*s.median).c_str() : "-", s.max ? seconds_text(*s.max).c_str() : "-");
   if (s.false_alarms) std::printf("%d false alarm(s) on the clean implementation\n", s.false_alarms);
   if (s.harness_bugs) std::printf("%d harness bug(s)\n", s.harness_bugs);
+  std::printf("%d kill(s) by programs under zstd (marked \"zstd\" in the table)\n", s.kills_under_zstd);
   std::printf("killed %d/%d mutants\n", s.killed, s.total);
 }
 
@@ -127,7 +129,8 @@ bool write_json(const Options& o, const std::vector<Run>& runs, const std::vecto
                                         {"harness_bug", run.verdict == Verdict::harness_bug},
                                         {"seconds", rounded(run.seconds)},
                                         {"signature", text(run.signature)},
-                                        {"first_line", text(run.first_line)}};
+                                        {"first_line", text(run.first_line)},
+                                        {"under_zstd", run.under_zstd}};
     }
     const Run* f = row.fastest();
     m["fastest"] = f ? nlohmann::json{{"killer", f->killer->name}, {"seconds", rounded(f->seconds)}} : nlohmann::json();
@@ -151,7 +154,8 @@ bool write_json(const Options& o, const std::vector<Run>& runs, const std::vecto
   const auto opt = [](std::optional<double> v) { return v ? nlohmann::json(rounded(*v)) : nlohmann::json(); };
   j["summary"] = {{"killed", s.killed},       {"total", s.total},
                   {"median_seconds", opt(s.median)}, {"max_seconds", opt(s.max)},
-                  {"false_alarms", s.false_alarms},  {"harness_bugs", s.harness_bugs}};
+                  {"false_alarms", s.false_alarms},  {"harness_bugs", s.harness_bugs},
+                  {"kills_under_zstd", s.kills_under_zstd}};
   std::ofstream out(o.json);
   // Output lines are not guaranteed UTF-8: replace what is not, rather than throw.
   out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
