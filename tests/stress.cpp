@@ -14,7 +14,7 @@
 // under way), which is how a worker tells these cases apart. At the end, with every
 // write completed, the quiescent invariants hold.
 //
-//   stress [--seconds S] [--threads N] [--seed X]
+//   stress [--seconds S] [--threads N] [--seed X] [--compressor lz4|zstd]
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -41,6 +41,7 @@ struct Options {
   double seconds = 3;
   unsigned threads = 4;
   std::uint64_t seed = 1;
+  Compressor compressor = Compressor::lz4;
 };
 
 std::atomic<std::uint64_t> g_epoch[kTypes];  // swapoff/swapon cycles begun + ended, per type
@@ -152,22 +153,26 @@ int main(int argc, char** argv) {
     if (flag == "--seconds") o.seconds = std::atof(argv[i + 1]);
     else if (flag == "--threads") o.threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (flag == "--seed") o.seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--compressor" && parse_compressor(argv[i + 1])) o.compressor = *parse_compressor(argv[i + 1]);
     else usable = false;
   }
   if (!usable || o.threads < 2 || kSlots % o.threads != 0) {
-    std::fprintf(stderr, "usage: stress [--seconds S] [--threads N] [--seed X]; N is 2, 3, 4, 6, 8, 12 or 24\n");
+    std::fprintf(stderr,
+                 "usage: stress [--seconds S] [--threads N] [--seed X] [--compressor lz4|zstd]; N is 2, 3, 4, 6, 8, 12 "
+                 "or 24\n");
     return 2;
   }
   const std::string mutant =
       mutants::active == Mutant::none ? "" : std::string("ZSWAP_MUTANT=") + mutants::name(mutants::active) + " ";
   char replay[200];
-  std::snprintf(replay, sizeof replay, "%sstress --seconds %g --threads %u --seed %llu", mutant.c_str(), o.seconds,
-                o.threads, static_cast<unsigned long long>(o.seed));
+  std::snprintf(replay, sizeof replay, "%sstress --seconds %g --threads %u --seed %llu --compressor %s", mutant.c_str(),
+                o.seconds, o.threads, static_cast<unsigned long long>(o.seed), compressor_name(o.compressor));
   g_replay = replay;
   // Printed first: a TSan report ends the run (halt_on_error) before anything after it.
   std::fprintf(stderr, "stress: %u threads and a swapoff/swapon cycler, %g s, seed %llu (replay: %s)\n", o.threads,
                o.seconds, static_cast<unsigned long long>(o.seed), replay);
   swap_system_config config;
+  config.zswap.compressor = o.compressor;
   config.zswap.totalram_pages = 20;  // pool limit 4 pages: stores reclaim and write back
   config.swap.slots_per_type = kSlots;
   config.swap.max_outstanding_writeback = 8;
