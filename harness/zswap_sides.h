@@ -23,8 +23,8 @@ struct ZswapOutcome {
 };
 
 // The configuration of both sides: a small machine, so stores hit the pool limit.
-ref::SwapConfig zswap_ref_config(Compressor compressor = Compressor::lz4);
-swap_system_config zswap_impl_config(Compressor compressor = Compressor::lz4);
+ref::SwapConfig zswap_ref_config(Compressor compressor);
+swap_system_config zswap_impl_config(Compressor compressor);
 
 ZswapOutcome zswap_ref_step(ref::SwapRef& model, const Op& op);
 ZswapOutcome zswap_impl_step(SwapSystem& impl, const Op& op);

@@ -225,6 +225,20 @@ std::string describe_threads() {
   return out;
 }
 
+bool any_lock_held() {
+  for (const std::atomic<ThreadLocks*>& slot : threads)
+    if (const ThreadLocks* t = slot.load();
+        t && (t->depth.load(std::memory_order_acquire) > 0 || t->waiting_for.load(std::memory_order_relaxed)))
+      return true;
+  return false;
+}
+
+void forget_observed_order() {
+  std::lock_guard<std::mutex> guard(graph_mutex);
+  for (auto& row : edge_seen)
+    for (std::atomic<unsigned char>& seen : row) seen.store(0, std::memory_order_relaxed);
+}
+
 void set_report_handler(ReportHandler h) { handler.store(h); }
 
 }  // namespace lockdep
@@ -234,6 +248,8 @@ SpinLock::SpinLock(const char* name) : name_(name), class_(lockdep::class_of(nam
 #else  // the release build: no validator
 
 std::string lockdep::describe_threads() { return ""; }
+bool lockdep::any_lock_held() { return false; }
+void lockdep::forget_observed_order() {}
 void lockdep::set_report_handler(ReportHandler) {}
 SpinLock::SpinLock(const char* name) : name_(name) {}
 

@@ -76,6 +76,17 @@ void assert_held(const SpinLock& lock, const Site& site);
 // for a hang report. Best effort: it reads the other threads' state while they run.
 std::string describe_threads();
 
+// Whether some thread holds or waits for a lock; the locks themselves are not read (a
+// lock left held may be gone with the object it was in).
+bool any_lock_held();
+
+// Forgets the lock order seen so far (the class pairs held -> taken), so that the next
+// run is judged by the declared order and its own history alone: a process that runs
+// one program after another (a property-test worker) calls it between programs, or one
+// program's verdict would depend on the orders an earlier one took. Only while no
+// thread is taking a lock.
+void forget_observed_order();
+
 // Tests replace the abort with their own handler; nullptr restores print-and-abort.
 // A handler must throw to unwind the violating call, except for a lock inversion,
 // after which the lock may still be taken (recursive locking or a bad unlock would

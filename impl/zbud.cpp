@@ -4,15 +4,18 @@
 // buddy is left-justified right after the header, the LAST buddy right-justified at
 // the end of the page. A page with one free buddy sits on unbuddied[n], n its free
 // chunks; a full page on the buddied list. Allocation is first fit over
-// unbuddied[chunks..NCHUNKS-1], taking the page added most recently. Every page is
-// on the LRU (head = most recently allocated into); reclaim takes the tail.
+// unbuddied[chunks..NCHUNKS-1], taking the page added most recently; a bit per list
+// lets it skip the lists known to be empty. Every page is on the LRU (head = most
+// recently allocated into); reclaim takes the tail.
 //
 // Handles are indirect (seed 000): a handle is an index into the pool's handle
-// table, which maps it to (header, buddy). Pages can thus migrate without the user
-// noticing. Each buddy has a map count that includes the allocation's own reference:
-// zbud_alloc sets it to 1, zbud_map/zbud_unmap add/drop one, zbud_free drops the
-// allocation's. The buddy is released when the count reaches zero, so a handle that
-// writeback has mapped stays valid while a concurrent invalidate frees it.
+// table, whose one-word slot holds the header's address and the buddy. Pages can thus
+// migrate without the user noticing. Released handles are reused last in, first out,
+// as the kernel reuses ids: the released slots form the free list. Each buddy has a
+// map count that includes the allocation's own reference: zbud_alloc sets it to 1,
+// zbud_map/zbud_unmap add/drop one, zbud_free drops the allocation's. The buddy is
+// released when the count reaches zero, so a handle that writeback has mapped stays
+// valid while a concurrent invalidate frees it.
 //
 // Reclaim drops the pool lock around the evict callback; the page is then marked
 // under_reclaim and is on no list, and a release of one of its buddies must leave
@@ -24,15 +27,22 @@
 // that matches its entry by offset alone, after the handle was freed and the offset
 // stored again). zbud_free checks this, as a VM_BUG_ON would.
 //
-// Released buddy bytes and the free part of a page are ASan-poisoned (and filled
-// with POISON_FREE without ASan), so a stale read through an old mapping is caught.
+// Under ASan, released buddy bytes and the free part of a page are ASan-poisoned. With
+// the harness's checks (ZSWAP_HARNESS_CHECKS, bug.h) they are also filled with
+// POISON_FREE, so the differential sees a stale read through an old mapping without
+// ASan too, and zbud_free, zbud_unmap and zbud_map BUG on a misused handle and on a
+// broken eviction contract. The release build leaves all of that out, as the kernel
+// does: the fill alone writes up to 4 KiB of cold memory per release and evicts the
+// headers the next operations need.
 //
 // Locking: pool->lock guards everything in the pool and in its page headers. It is
 // innermost: callers may hold zswap's tree lock (lock_order.h has the whole order);
 // no lock is held while calling evict.
 #include "zbud.h"
 
+#include <bit>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -75,14 +85,33 @@ struct zbud_header {
 static_assert(sizeof(zbud_header) <= ZHDR_SIZE_ALIGNED, "the header must fit in chunk 0");
 static_assert(alignof(zbud_header) <= CHUNK_SIZE);
 static_assert(NCHUNKS - 1 < (1u << 16), "chunk counts fit in unsigned short");
+static_assert(NCHUNKS <= 64, "zbud_pool.unbuddied_listed has a bit per list");
 
+// A handle's slot in the table: one word, so that the table stays small and a
+// lookup costs one cache line. Live: the header's address | the buddy (headers are
+// page aligned, which leaves the low bits free). Released: SLOT_FREE | the next free
+// handle << SLOT_NEXT_SHIFT (0: the end of the free list).
 struct handle_slot {
-  zbud_header* zhdr;  // nullptr when the slot is free
-  Buddy bud;
+  std::uintptr_t word;  // pool->lock
 };
+constexpr std::uintptr_t SLOT_LAST = 1;  // live, the LAST buddy (else FIRST)
+constexpr std::uintptr_t SLOT_FREE = 2;
+constexpr unsigned SLOT_NEXT_SHIFT = 2;
+static_assert(sizeof(handle_slot) == 8, "a slot is one word");
+static_assert(LAST == SLOT_LAST && (SLOT_LAST | SLOT_FREE) < PAGE_SIZE,
+              "the buddy and the free mark fit below a page-aligned address");
+
+handle_slot live_slot(zbud_header* zhdr, Buddy bud) {
+  return {reinterpret_cast<std::uintptr_t>(zhdr) | bud};
+}
+bool slot_released(handle_slot slot) { return slot.word & SLOT_FREE; }
+zbud_header* slot_header(handle_slot slot) {
+  return reinterpret_cast<zbud_header*>(slot.word & ~(PAGE_SIZE - 1));
+}
+Buddy slot_buddy(handle_slot slot) { return static_cast<Buddy>(slot.word & SLOT_LAST); }
 
 void poison(void* addr, std::size_t size) {
-  std::memset(addr, POISON_FREE, size);
+  if (ZSWAP_HARNESS_CHECKS) std::memset(addr, POISON_FREE, size);
 #ifdef ZBUD_ASAN
   ASAN_POISON_MEMORY_REGION(addr, size);
 #endif
@@ -107,15 +136,16 @@ struct zbud_pool {
 
   SpinLock lock{"zbud_pool.lock"};
   list_head unbuddied[NCHUNKS];          // lock
+  std::uint64_t unbuddied_listed = 0;    // lock: bit i clear: unbuddied[i] is empty
   list_head buddied;                     // lock
   list_head lru;                         // lock
   std::atomic<std::uint64_t> pages_nr{0};  // written under lock, read locklessly
   std::vector<handle_slot> handles;      // lock: handle h is handles[h - 1]
-  std::vector<unsigned long> free_handles;  // lock: LIFO, as the kernel reuses ids
+  unsigned long free_handle = 0;         // lock: the last released handle, 0 if none
   std::uint64_t live_handles = 0;        // lock
-  PageAllocator* const pages;
-  const zbud_ops* const ops;
-  void* const owner;
+  PageAllocator* const pages;            // constant: set at creation
+  const zbud_ops* const ops;             // constant
+  void* const owner;                     // constant
 };
 
 namespace {
@@ -156,30 +186,37 @@ std::size_t buddy_size(const zbud_header* zhdr, Buddy bud) {
 // The handle table and every page header below are guarded by pool->lock.
 unsigned long new_handle(zbud_pool* pool, zbud_header* zhdr, Buddy bud) {
   lockdep_assert_held(pool->lock);
-  unsigned long handle;
-  if (!pool->free_handles.empty()) {
-    handle = pool->free_handles.back();
-    pool->free_handles.pop_back();
-    pool->handles[handle - 1] = {zhdr, bud};
+  unsigned long handle = pool->free_handle;
+  if (handle) {
+    pool->free_handle = pool->handles[handle - 1].word >> SLOT_NEXT_SHIFT;
+    pool->handles[handle - 1] = live_slot(zhdr, bud);
   } else {
-    pool->handles.push_back({zhdr, bud});
+    pool->handles.push_back(live_slot(zhdr, bud));
     handle = pool->handles.size();
   }
   pool->live_handles++;
   return handle;
 }
 
-// The slot of a live handle; a handle that was never issued is a BUG.
-handle_slot* slot_of(zbud_pool* pool, unsigned long handle) {
+// Marks handle released and puts it at the head of the free list.
+void release_handle(zbud_pool* pool, unsigned long handle) {
   lockdep_assert_held(pool->lock);
-  ZSWAP_BUG_ON(handle == 0 || handle > pool->handles.size());
-  return &pool->handles[handle - 1];
+  pool->handles[handle - 1].word = pool->free_handle << SLOT_NEXT_SHIFT | SLOT_FREE;
+  pool->free_handle = handle;
+  pool->live_handles--;
+}
+
+// The slot of an issued handle; a handle that was never issued is a BUG.
+handle_slot slot_of(zbud_pool* pool, unsigned long handle) {
+  lockdep_assert_held(pool->lock);
+  ZSWAP_HARNESS_BUG_ON(handle == 0 || handle > pool->handles.size());
+  return pool->handles[handle - 1];
 }
 
 // The slot of a handle that has not been released; using a released one is a BUG.
-handle_slot* live_slot_of(zbud_pool* pool, unsigned long handle) {
-  handle_slot* slot = slot_of(pool, handle);
-  ZSWAP_BUG_ON(slot->zhdr == nullptr);
+handle_slot live_slot_of(zbud_pool* pool, unsigned long handle) {
+  const handle_slot slot = slot_of(pool, handle);
+  ZSWAP_HARNESS_BUG_ON(slot_released(slot));
   return slot;
 }
 
@@ -191,11 +228,19 @@ bool& freed_flag(zbud_header* zhdr, Buddy bud) {
   return bud == FIRST ? zhdr->first_freed : zhdr->last_freed;
 }
 
+// Puts a page with a free buddy on unbuddied[its free chunks].
+void add_unbuddied(zbud_pool* pool, zbud_header* zhdr) {
+  lockdep_assert_held(pool->lock);
+  const unsigned free_chunks = num_free_chunks(zhdr);
+  list_add(&zhdr->buddy, &pool->unbuddied[free_chunks]);
+  pool->unbuddied_listed |= std::uint64_t{1} << free_chunks;
+}
+
 // Puts a page that is on no list back where its chunk counts say.
 void file_page(zbud_pool* pool, zbud_header* zhdr) {
   lockdep_assert_held(pool->lock);
   if (zhdr->first_chunks == 0 || zhdr->last_chunks == 0)
-    list_add(&zhdr->buddy, &pool->unbuddied[num_free_chunks(zhdr)]);
+    add_unbuddied(pool, zhdr);
   else
     list_add(&zhdr->buddy, &pool->buddied);
 }
@@ -213,9 +258,7 @@ void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Bud
     zhdr->last_handle = 0;
     zhdr->last_freed = false;
   }
-  pool->handles[handle - 1].zhdr = nullptr;
-  pool->free_handles.push_back(handle);
-  pool->live_handles--;
+  release_handle(pool, handle);
 
   if (zhdr->under_reclaim && !mutants::is(Mutant::free_ignores_under_reclaim)) {
     // zbud page is under reclaim, reclaim will free
@@ -230,7 +273,7 @@ void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Bud
     free_zbud_page(pool, zhdr);
     pool->pages_nr.fetch_sub(1, std::memory_order_relaxed);
   } else {
-    list_add(&zhdr->buddy, &pool->unbuddied[num_free_chunks(zhdr)]);
+    add_unbuddied(pool, zhdr);
   }
 }
 
@@ -244,6 +287,7 @@ struct Eviction {
 thread_local Eviction t_evicting;
 
 int evict(zbud_pool* pool, unsigned long handle) {
+  if (!ZSWAP_HARNESS_CHECKS) return pool->ops->evict(pool, handle);
   t_evicting = Eviction{pool, handle};
   const int ret = pool->ops->evict(pool, handle);
   t_evicting = Eviction{};
@@ -324,14 +368,19 @@ int zbud_alloc(zbud_pool* pool, int size, unsigned long* handle) {
   pool->lock.lock();
   zbud_header* zhdr = nullptr;
   Buddy bud = FIRST;
-  // First fit: the most recently added page of the first non-empty list.
-  for (unsigned i = chunks; i < NCHUNKS; i++) {
-    if (!list_empty(&pool->unbuddied[i])) {
-      zhdr = list_entry_of(pool->unbuddied[i].next, &zbud_header::buddy);
-      list_del_init(&zhdr->buddy);
-      bud = zhdr->first_chunks == 0 ? FIRST : LAST;
-      break;
+  // First fit: the most recently added page of the first non-empty list, among
+  // the lists whose bit is set (a list that emptied since has its bit cleared here).
+  for (std::uint64_t lists = pool->unbuddied_listed & ~std::uint64_t{0} << chunks; lists;
+       lists &= lists - 1) {
+    const unsigned i = std::countr_zero(lists);
+    if (list_empty(&pool->unbuddied[i])) {
+      pool->unbuddied_listed &= ~(std::uint64_t{1} << i);
+      continue;
     }
+    zhdr = list_entry_of(pool->unbuddied[i].next, &zbud_header::buddy);
+    list_del_init(&zhdr->buddy);
+    bud = zhdr->first_chunks == 0 ? FIRST : LAST;
+    break;
   }
   if (!zhdr) {
     // Couldn't find an unbuddied zbud page, create a new one.
@@ -365,14 +414,15 @@ int zbud_alloc(zbud_pool* pool, int size, unsigned long* handle) {
 
 void zbud_free(zbud_pool* pool, unsigned long handle) {
   // evict(h) frees h or nothing (the eviction contract, above).
-  ZSWAP_BUG_ON(t_evicting.pool == pool && t_evicting.handle != handle);
+  ZSWAP_HARNESS_BUG_ON(t_evicting.pool == pool && t_evicting.handle != handle);
   SpinGuard guard(pool->lock);
-  handle_slot* slot = live_slot_of(pool, handle);
-  zbud_header* zhdr = slot->zhdr;
-  bool& freed = freed_flag(zhdr, slot->bud);
-  ZSWAP_BUG_ON(freed);  // double free
+  const handle_slot slot = live_slot_of(pool, handle);
+  zbud_header* zhdr = slot_header(slot);
+  const Buddy bud = slot_buddy(slot);
+  bool& freed = freed_flag(zhdr, bud);
+  ZSWAP_HARNESS_BUG_ON(freed);  // double free
   freed = true;
-  if (--map_count(zhdr, slot->bud) == 0) release_buddy(pool, handle, zhdr, slot->bud);
+  if (--map_count(zhdr, bud) == 0) release_buddy(pool, handle, zhdr, bud);
 }
 
 int zbud_reclaim_page(zbud_pool* pool, unsigned retries) {
@@ -396,29 +446,29 @@ int zbud_reclaim_lru_frame(zbud_pool* pool, void** frame) {
 
 void* zbud_map(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = slot_of(pool, handle);
-  if (!slot->zhdr) return nullptr;
-  map_count(slot->zhdr, slot->bud)++;
-  return buddy_address(slot->zhdr, slot->bud);
+  const handle_slot slot = slot_of(pool, handle);
+  if (slot_released(slot)) return nullptr;
+  map_count(slot_header(slot), slot_buddy(slot))++;
+  return buddy_address(slot_header(slot), slot_buddy(slot));
 }
 
 int zbud_unmap(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = live_slot_of(pool, handle);
-  zbud_header* zhdr = slot->zhdr;
-  short& count = map_count(zhdr, slot->bud);
+  const handle_slot slot = live_slot_of(pool, handle);
+  zbud_header* zhdr = slot_header(slot);
+  const Buddy bud = slot_buddy(slot);
+  short& count = map_count(zhdr, bud);
   // A live, unfreed buddy holds the allocation's reference: unmapping below it is
   // an unbalanced unmap.
-  ZSWAP_BUG_ON(count <= (freed_flag(zhdr, slot->bud) ? 0 : 1));
+  ZSWAP_HARNESS_BUG_ON(count <= (freed_flag(zhdr, bud) ? 0 : 1));
   if (--count > 0) return 0;
-  release_buddy(pool, handle, zhdr, slot->bud);
+  release_buddy(pool, handle, zhdr, bud);
   return 1;
 }
 
 int zbud_migrate_page(zbud_pool* pool, unsigned long handle) {
   SpinGuard guard(pool->lock);
-  handle_slot* slot = live_slot_of(pool, handle);
-  zbud_header* old = slot->zhdr;
+  zbud_header* old = slot_header(live_slot_of(pool, handle));
   if (old->under_reclaim) return -EBUSY;
   auto mapped = [old](Buddy bud) {
     return map_count(old, bud) > (freed_flag(old, bud) ? 0 : 1);
@@ -442,7 +492,7 @@ int zbud_migrate_page(zbud_pool* pool, unsigned long handle) {
     unpoison(buddy_address(moved, bud), size);
     std::memcpy(buddy_address(moved, bud), buddy_address(old, bud), size);
     const unsigned long h = bud == FIRST ? old->first_handle : old->last_handle;
-    pool->handles[h - 1].zhdr = moved;
+    pool->handles[h - 1] = live_slot(moved, bud);
   }
   free_zbud_page(pool, old);
   return 0;

@@ -2,7 +2,9 @@
 // Linux 3.12, with the indirect handles and map counts of Krzysztof Kozlowski's
 // "use indirect zbud handle and radix tree" patch, shared/seeds/000_*).
 //
-// See zbud.cpp for the design. All functions may be called concurrently.
+// See zbud.cpp for the design. All functions may be called concurrently. The BUGs
+// below are the harness's checks (ZSWAP_HARNESS_CHECKS, bug.h): the release build,
+// like the kernel, does not check.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 // The edges a property suite's generators aim at, as data, and how often the suite's
 // runs actually reached each one. A generator that never gets where it is meant to go
 // is a bug no failing case would show, so a passing suite also fails when an edge was
-// never reached. Cases run in forked children (isolate.h): the counts live in memory
+// never reached. Cases run in worker processes (isolate.h): the counts live in memory
 // shared across fork.
 #pragma once
 
@@ -20,7 +20,7 @@ struct Boundary {
   bool (*reached)(const Step& step);
 };
 
-// One counter per name, shared with every child forked after construction: construct
+// One counter per name, shared with every worker forked after construction: construct
 // before the first case runs (a suite keeps its tally at namespace scope).
 class BoundaryCounts {
  public:

@@ -9,8 +9,9 @@ namespace {
 constexpr const char* kDefaultSeed = "seed=20261122";
 }
 
-// Every case forks this process: a smaller ASan quarantine keeps the parent small and
-// the fork cheap (a case's own run is short; 32 MiB still holds its freed memory).
+// The case workers are forked from this process: a smaller ASan quarantine keeps the
+// parent and each worker small (a case's own run is short; 32 MiB still holds its freed
+// memory, the older cases' frees going first).
 extern "C" const char* __asan_default_options() { return "quarantine_size_mb=32"; }
 
 int main(int argc, char** argv) {

@@ -65,6 +65,7 @@ rc::Gen<Op> gen_op(bool in_prefix) {
 struct RaceCase {
   std::vector<Op> prefix;
   std::vector<std::vector<Op>> threads;  // 2-3 suffixes
+  Compressor compressor = Compressor::lz4;
 };
 
 Program program_of(const RaceCase& c) {
@@ -72,6 +73,7 @@ Program program_of(const RaceCase& c) {
   p.layer = Layer::zswap;
   p.version = kRaceFormatVersion;
   p.threads = static_cast<int>(c.threads.size());
+  p.compressor = c.compressor;
   p.ops = c.prefix;
   for (std::size_t t = 0; t < c.threads.size(); t++)
     for (Op op : c.threads[t]) {
@@ -115,8 +117,8 @@ std::vector<std::uint8_t> unhex(const std::string& s) {
   return bytes;
 }
 
-// The case's schedules explored up to the bound, in the isolated child. Every failing
-// schedule is printed as a kExploredPrefix line first, so that a crash names it too.
+// A case in its worker: its schedules explored up to the bound. Every failing schedule
+// is printed as a kExploredPrefix line first, so that a crash names it too.
 void explore_case(const Program& program, int bound) {
   ExploreOptions options;
   options.max_preemptions = bound;
@@ -129,6 +131,22 @@ void explore_case(const Program& program, int bound) {
   RC_FAIL(r.failure->divergence->message + " [" + kExploredPrefix + hex(r.failing.schedule) + "]");
 }
 
+const int kExploreCase = register_case_runner(&explore_case);
+
+// A case in its worker: kSchedulesPerCase PCT schedules.
+void pct_case(const Program& program, int) {
+  for (int i = 0; i < kSchedulesPerCase; i++) {
+    const std::string spec = "pct:" + std::to_string(schedule_seed(i)) + ":" + std::to_string(kPctDepth) + ":" +
+                             std::to_string(kPctSteps[i % std::size(kPctSteps)]);
+    std::fprintf(stderr, "schedule %s\n", spec.c_str());  // names the schedule if the run dies
+    const auto strategy = parse_strategy(spec);
+    const RaceResult result = run_zswap_race(program, *strategy);
+    // (A deadlock leaves threads parked: the failing case retires its worker.)
+    if (result.divergence) RC_FAIL(result.divergence->message + " [schedule " + spec + "]");
+  }
+}
+const int kPctCase = register_case_runner(&pct_case);
+
 }  // namespace
 
 namespace rc {
@@ -140,6 +158,7 @@ struct Arbitrary<RaceCase> {
     const int prefix_size = exploring ? 4 : 12, thread_size = exploring ? 3 : 8, max_threads = exploring ? 2 : 3;
     return gen::build<RaceCase>(
         gen::set(&RaceCase::prefix, gen::resize(prefix_size, gen::container<std::vector<Op>>(gen_op(true)))),
+        gen::set(&RaceCase::compressor, gen::element(Compressor::lz4, Compressor::zstd)),
         gen::set(&RaceCase::threads,
                  gen::mapcat(gen::inRange(2, max_threads + 1), [thread_size](int n) {
                    return gen::container<std::vector<std::vector<Op>>>(
@@ -160,26 +179,16 @@ void showValue(const Op& op, std::ostream& os) { os << format_op(op); }
 RC_GTEST_PROP(RaceProps, ConcurrentRunsAreLinearizable, (const RaceCase& c)) {
   const Program program = program_of(c);
   RC_TAG(program.threads == 2 ? "2 threads" : "3 threads");
+  RC_TAG(compressor_name(program.compressor));
   if (const std::optional<int> bound = explore_bound()) {
-    const std::string failure =
-        run_isolated([&] { explore_case(program, *bound); }, kExploredPrefix, std::chrono::seconds(300));
+    const std::string failure = run_isolated(kExploreCase, program, *bound, kExploredPrefix, std::chrono::seconds(300));
     if (failure.empty()) return;
     Program failing = program;
     const std::size_t at = failure.rfind(kExploredPrefix);
     if (at != std::string::npos) failing.schedule = unhex(failure.substr(at + std::strlen(kExploredPrefix)));
     RC_FAIL(failure + "\nprogram:\n" + format_program(program) + save_counterexample("zswap_race", failing));
   }
-  const std::string failure = run_isolated([&] {
-    for (int i = 0; i < kSchedulesPerCase; i++) {
-      const std::string spec = "pct:" + std::to_string(schedule_seed(i)) + ":" + std::to_string(kPctDepth) + ":" +
-                               std::to_string(kPctSteps[i % std::size(kPctSteps)]);
-      std::fprintf(stderr, "schedule %s\n", spec.c_str());  // names the schedule if the run dies
-      const auto strategy = parse_strategy(spec);
-      const RaceResult result = run_zswap_race(program, *strategy);
-      // (A deadlock leaves threads parked: the child exits without tearing down.)
-      if (result.divergence) RC_FAIL(result.divergence->message + " [schedule " + spec + "]");
-    }
-  }, "schedule ");
+  const std::string failure = run_isolated(kPctCase, program, 0, "schedule ");
   if (failure.empty()) return;
   const std::size_t at = failure.rfind("[schedule ");
   const std::string spec =

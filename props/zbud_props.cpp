@@ -10,35 +10,39 @@
 #include <cerrno>
 
 #include "boundaries.h"
+#include "copy_on_write.h"
 #include "counterexample.h"
 #include "isolate.h"
+#include "program_commands.h"
 #include "zbud_ref.h"
 #include "zbud_sides.h"
 
 namespace {
 
-using Model = ZbudSide;  // Kind::ref
-using Sut = ZbudSide;    // Kind::impl
+using Model = CopyOnWrite<ZbudSide>;  // Kind::ref
+using Sut = ZbudSide;                 // Kind::impl
 
 constexpr unsigned chunks_of(std::uint64_t size) {
   return static_cast<unsigned>((size + ref::kChunkSize - 1) / ref::kChunkSize);
 }
 
-// The most free chunks of a pool page with one buddy free (0: there is none). ZbudSide
-// does not show its pages, so this asks the pool: n chunks fit an existing page iff
-// allocating them on a copy succeeds without a new page, and that is monotone in n.
+// Whether an allocation of chunks fits a page already in the pool. ZbudSide does not
+// show its pages, so this asks the pool: they fit iff allocating them on a copy succeeds
+// without a new page. Monotone in chunks.
+bool fits_a_pool_page(const Model& model, unsigned chunks) {
+  Model probe(model);
+  Op alloc{};
+  alloc.code = OpCode::zbud_alloc;
+  alloc.arg[0] = static_cast<std::uint16_t>(chunks * ref::kChunkSize);
+  return probe.write().apply(alloc).code == 0 && probe->pages() == model->pages();
+}
+
+// The most free chunks of a pool page with one buddy free (0: there is none).
 unsigned most_free_chunks(const Model& model) {
-  auto fits = [&model](unsigned chunks) {
-    Model probe(model);
-    Op alloc{};
-    alloc.code = OpCode::zbud_alloc;
-    alloc.arg[0] = static_cast<std::uint16_t>(chunks * ref::kChunkSize);
-    return probe.apply(alloc).code == 0 && probe.pages() == model.pages();
-  };
   unsigned fitting = 0, too_many = chunks_of(ref::kMaxAlloc) + 1;
   while (too_many - fitting > 1) {
     const unsigned mid = (fitting + too_many) / 2;
-    (fits(mid) ? fitting : too_many) = mid;
+    (fits_a_pool_page(model, mid) ? fitting : too_many) = mid;
   }
   return fitting;
 }
@@ -56,11 +60,13 @@ constexpr Boundary<ZbudStep> kBoundaries[] = {
     // An allocation that took all the free chunks of its page: the buddies now hold all
     // 63 data chunks. Seen as one that went to an existing page and took as many chunks
     // as the emptiest page had free: first fit picks the page with the fewest free
-    // chunks that are enough, so its page had exactly that many.
+    // chunks that are enough, so its page had exactly that many. Its chunks fit a pool
+    // page, so they were the most free chunks iff one more does not (one probe of the
+    // pool where most_free_chunks takes six).
     {"exact_fill",
      [](const ZbudStep& s) {
-       return s.allocated() && s.after.pages() == s.before.pages() &&
-              chunks_of(s.op.arg[0]) == most_free_chunks(s.before);
+       return s.allocated() && s.after->pages() == s.before->pages() &&
+              !fits_a_pool_page(s.before, chunks_of(s.op.arg[0]) + 1);
      }},
     // The largest allocation zbud accepts.
     {"max_alloc", [](const ZbudStep& s) { return s.allocated() && s.op.arg[0] == ref::kMaxAlloc; }},
@@ -68,6 +74,11 @@ constexpr Boundary<ZbudStep> kBoundaries[] = {
     {"over_max",
      [](const ZbudStep& s) {
        return s.op.code == OpCode::zbud_alloc && s.op.arg[0] == ref::kMaxAlloc + 1 && s.outcome.code == -ENOSPC;
+     }},
+    // A negative size (zbud_alloc takes the kernel's int).
+    {"negative_size",
+     [](const ZbudStep& s) {
+       return s.op.code == OpCode::zbud_alloc && zbud_alloc_size(s.op.arg[0]) < 0 && s.outcome.code == -EINVAL;
      }},
 };
 const BoundaryTally<ZbudStep> boundaries{kBoundaries};
@@ -78,13 +89,14 @@ const BoundaryTally<ZbudStep> boundaries{kBoundaries};
 struct ZbudCommand : rc::state::Command<Model, Sut> {
   Op op{};
   explicit ZbudCommand(OpCode code) { op.code = code; }
-  void apply(Model& model) const override { model.apply(op); }
+  explicit ZbudCommand(const Op& generated) : op(generated) {}  // a program's operation, in the worker
+  void apply(Model& model) const override { model.write().apply(op); }
   void run(const Model& model, Sut& sut) const override {
     Model expected(model);
-    const ZbudOutcome want = expected.apply(op);
+    const ZbudOutcome want = expected.write().apply(op);
     const ZbudOutcome got = sut.apply(op);
     std::string outcome;
-    const std::string diff = zbud_compare(want, got, expected, sut, &outcome);
+    const std::string diff = zbud_compare(want, got, *expected, sut, &outcome);
     if (!diff.empty()) RC_FAIL(format_op(op) + ": " + diff);
     boundaries.observe(ZbudStep{model, op, want, expected});
   }
@@ -111,29 +123,29 @@ struct Alloc : ZbudCommand {
          {2, rc::gen::inRange<std::uint16_t>(2000, 3969)},
          {3, rc::gen::lazy([&model] { return gen_exact_fill(model); })},  // probes only when picked
          {1, rc::gen::just(static_cast<std::uint16_t>(ref::kMaxAlloc))},
-         {1, rc::gen::element<std::uint16_t>(0, 3968, 3969, 4032, 4033, 4096)}});
+         {1, rc::gen::element<std::uint16_t>(0, 3968, 3969, 4032, 4033, 4096, kNonNegativeSizes, kSizeRange - 1)}});
     op.arg[1] = *rc::gen::inRange<std::uint16_t>(0, 256);
   }
 };
 
 struct Free : ZbudCommand {
   Free() : ZbudCommand(OpCode::zbud_free) { op.arg[0] = *gen_object(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.has_unfreed_object()); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->has_unfreed_object()); }
 };
 
 struct Map : ZbudCommand {
   Map() : ZbudCommand(OpCode::zbud_map) { op.arg[0] = *gen_object(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.has_unfreed_object()); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->has_unfreed_object()); }
 };
 
 struct Unmap : ZbudCommand {
   Unmap() : ZbudCommand(OpCode::zbud_unmap) { op.arg[0] = *gen_object(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.has_mapping()); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->has_mapping()); }
 };
 
 struct ReadMapped : ZbudCommand {
   ReadMapped() : ZbudCommand(OpCode::zbud_read_mapped) { op.arg[0] = *gen_object(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.has_mapping()); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->has_mapping()); }
 };
 
 struct Reclaim : ZbudCommand {
@@ -141,12 +153,12 @@ struct Reclaim : ZbudCommand {
     op.arg[0] = *rc::gen::inRange<std::uint16_t>(1, 4);  // retries
     op.arg[1] = *rc::gen::inRange<std::uint16_t>(0, 4);  // evict mode
   }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.pages() > 0); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->pages() > 0); }
 };
 
 struct Migrate : ZbudCommand {
   Migrate() : ZbudCommand(OpCode::zbud_migrate) { op.arg[0] = *gen_object(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.has_unfreed_object()); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model->has_unfreed_object()); }
 };
 
 struct FailPages : ZbudCommand {
@@ -160,17 +172,23 @@ Program program_of(const rc::state::Commands<ZbudCommand::CommandType>& commands
   return p;
 }
 
+Model make_model() { return Model(std::in_place, ZbudSide::Kind::ref); }
+
+// A case in its worker (program_commands.h).
+void run_case(const Program& program, int) {
+  Sut sut(Sut::Kind::impl);
+  run_program_commands<ZbudCommand>(program, &make_model, sut);
+}
+const int kRunCase = register_case_runner(&run_case);
+
 void impl_does_what_ref_does() {
-  auto make_model = [] { return Model(Model::Kind::ref); };
   const auto commands = *rc::state::gen::commands(
-      make_model, rc::state::gen::execOneOfWithArgs<Alloc, Alloc, Alloc, Free, Map, Unmap, ReadMapped, Reclaim,
-                                                    Migrate, FailPages>());
+      &make_model, rc::state::gen::execOneOfWithArgs<Alloc, Alloc, Alloc, Free, Map, Unmap, ReadMapped, Reclaim,
+                                                     Migrate, FailPages>());
   RC_TAG(commands.size() < 10 ? "< 10 ops" : commands.size() < 40 ? "10-39 ops" : ">= 40 ops");
-  const std::string failure = run_isolated([&] {
-    Sut sut(Sut::Kind::impl);
-    rc::state::runAll(commands, make_model, sut);
-  });
-  if (!failure.empty()) RC_FAIL(failure + save_counterexample("zbud_diff", program_of(commands)));
+  const Program program = program_of(commands);
+  const std::string failure = run_isolated(kRunCase, program);
+  if (!failure.empty()) RC_FAIL(failure + save_counterexample("zbud_diff", program));
 }
 
 }  // namespace

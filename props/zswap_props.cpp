@@ -15,15 +15,18 @@
 #include <vector>
 
 #include "boundaries.h"
+#include "copy_on_write.h"
 #include "counterexample.h"
 #include "isolate.h"
+#include "program_commands.h"
 #include "zswap_sides.h"
 
 namespace {
 
 using Sut = SwapSystem;
 
-const ref::SwapConfig kConfig = zswap_ref_config();
+// The machine's shape (slots, RAM, the writeback bound): the same under either compressor.
+const ref::SwapConfig kConfig = zswap_ref_config(Compressor::lz4);
 
 // How a case picks its operations. A burst case mostly stores and shrinks, and until
 // writeback in flight reaches its bound does nothing that completes writes (completing
@@ -34,14 +37,18 @@ std::ostream& operator<<(std::ostream& os, Mix mix) {  // for the counterexample
   return os << (mix == Mix::uniform ? "uniform" : "writeback_burst");
 }
 
-// The swap system's model: SwapRef, and the case's mix.
+// The swap system's model: SwapRef (shared between copies until one changes it), and
+// the case's mix. The mix only steers what the generators pick (filling_writeback): no
+// command's run or apply, nor any boundary, reads it, so a case's worker runs the
+// program on a uniform model (run_case).
 struct Model {
-  ref::SwapRef ref{kConfig};
+  explicit Model(Compressor compressor) : ref(std::in_place, zswap_ref_config(compressor)) {}
+  CopyOnWrite<ref::SwapRef> ref;
   Mix mix = Mix::uniform;
 
-  std::uint64_t pool_limit() const { return ref.max_pool_pages(); }
-  std::uint64_t pool_pages() const { return ref.stats().pool_pages; }
-  std::uint64_t in_flight() const { return ref.stats().outstanding_writeback_pages; }
+  std::uint64_t pool_limit() const { return ref->max_pool_pages(); }
+  std::uint64_t pool_pages() const { return ref->stats().pool_pages; }
+  std::uint64_t in_flight() const { return ref->stats().outstanding_writeback_pages; }
   bool filling_writeback() const {
     return mix == Mix::writeback_burst && in_flight() < kConfig.max_outstanding_writeback;
   }
@@ -84,7 +91,7 @@ constexpr Boundary<ZswapStep> kBoundaries[] = {
     // A store refused because its reclaim left the pool still over the limit.
     {"full_after_reclaim",
      [](const ZswapStep& s) {
-       const ref::Stats before = s.before.ref.stats(), after = s.after.ref.stats();
+       const ref::Stats before = s.before.ref->stats(), after = s.after.ref->stats();
        return s.op.code == OpCode::store && s.outcome.code == -ENOMEM &&
               after.pool_limit_hit > before.pool_limit_hit && after.reject_reclaim_fail == before.reject_reclaim_fail;
      }},
@@ -109,25 +116,26 @@ rc::Gen<std::uint16_t> gen_offset() {
 struct ZswapCommand : rc::state::Command<Model, Sut> {
   Op op{};
   explicit ZswapCommand(OpCode code) { op.code = code; }
+  explicit ZswapCommand(const Op& generated) : op(generated) {}  // a program's operation, in the worker
   void apply(Model& model) const override { step(model); }
   void run(const Model& model, Sut& sut) const override {
     Model expected(model);
     const ZswapOutcome want = step(expected);
     const ZswapOutcome got = zswap_impl_step(sut, op);
     std::string outcome;
-    const std::string diff = zswap_compare(want, got, expected.ref, sut, &outcome);
+    const std::string diff = zswap_compare(want, got, *expected.ref, sut, &outcome);
     if (!diff.empty()) RC_FAIL(format_op(op) + ": " + diff);
     boundaries.observe(ZswapStep{model, op, want, expected});
   }
   void show(std::ostream& os) const override { os << format_op(op); }
 
  private:
-  ZswapOutcome step(Model& model) const { return zswap_ref_step(model.ref, op); }
+  ZswapOutcome step(Model& model) const { return zswap_ref_step(model.ref.write(), op); }
 };
 
 // The type's slots whose page is not in the swap cache, that is, not being written.
 std::vector<std::uint16_t> slots_not_being_written(const Model& model, unsigned type) {
-  ref::SwapRef probe(model.ref);  // load is not const
+  ref::SwapRef probe(*model.ref);  // load is not const
   std::vector<std::uint16_t> slots;
   ref::Page page;
   ref::Source source;
@@ -145,7 +153,7 @@ struct Store : ZswapCommand {
     op.arg[2] = *rc::gen::inRange<std::uint16_t>(0, 6);  // every page kind
     op.arg[3] = *rc::gen::inRange<std::uint16_t>(0, 3);  // few seeds: equal pages recur
   }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref.is_on(op.arg[0])); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref->is_on(op.arg[0])); }
 };
 
 struct Load : ZswapCommand {
@@ -167,17 +175,17 @@ struct Compact : ZswapCommand {
     op.arg[0] = *gen_type();
     op.arg[1] = *gen_offset();
   }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref.entries(op.arg[0]) > 0); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref->entries(op.arg[0]) > 0); }
 };
 
 struct Swapoff : ZswapCommand {
   Swapoff() : ZswapCommand(OpCode::swapoff) { op.arg[0] = *gen_type(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref.is_on(op.arg[0])); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(model.ref->is_on(op.arg[0])); }
 };
 
 struct Swapon : ZswapCommand {
   Swapon() : ZswapCommand(OpCode::swapon) { op.arg[0] = *gen_type(); }
-  void checkPreconditions(const Model& model) const override { RC_PRE(!model.ref.is_on(op.arg[0])); }
+  void checkPreconditions(const Model& model) const override { RC_PRE(!model.ref->is_on(op.arg[0])); }
 };
 
 struct Shrink : ZswapCommand {
@@ -229,21 +237,31 @@ rc::Gen<CommandPtr> gen_op(const std::shared_ptr<const Model>& model) {
 }
 
 // Stores and loads most often; a burst case stores and shrinks instead (see Mix).
+// weightedOneOf of the eleven generators would build all of them for each command
+// rapidcheck tries (twice: it builds one it never uses); this builds the one picked, with
+// weightedOneOf's draw: join(weightedElement), over indices instead of generators.
 rc::Gen<CommandPtr> gen_command(const Model& model) {
-  const auto state = std::make_shared<const Model>(model);
+  using MakeGen = rc::Gen<CommandPtr> (*)(const std::shared_ptr<const Model>&);
+  static constexpr MakeGen kGens[] = {&gen_op<Store>,  &gen_op<Load>,       &gen_op<Invalidate>,
+                                      &gen_op<Compact>, &gen_op<Swapoff>,    &gen_op<Swapon>,
+                                      &gen_op<Shrink>,  &gen_op<CompleteIo>, &gen_op<SetPoolPercent>,
+                                      &gen_op<FailPages>, &gen_op<FailSlab>};
   const bool burst = model.mix == Mix::writeback_burst;
   const std::size_t completes = model.filling_writeback() ? 0 : 1;  // ops that complete writes
-  return rc::gen::weightedOneOf<CommandPtr>({{burst ? 6u : 3u, gen_op<Store>(state)},
-                                             {burst ? 1u : 2u, gen_op<Load>(state)},
-                                             {completes, gen_op<Invalidate>(state)},
-                                             {1, gen_op<Compact>(state)},
-                                             {completes, gen_op<Swapoff>(state)},
-                                             {1, gen_op<Swapon>(state)},
-                                             {burst ? 3u : 1u, gen_op<Shrink>(state)},
-                                             {completes, gen_op<CompleteIo>(state)},
-                                             {1, gen_op<SetPoolPercent>(state)},
-                                             {1, gen_op<FailPages>(state)},
-                                             {1, gen_op<FailSlab>(state)}});
+  const auto picked = rc::gen::weightedElement<std::size_t>({{burst ? 6u : 3u, 0},
+                                                             {burst ? 1u : 2u, 1},
+                                                             {completes, 2},
+                                                             {1, 3},
+                                                             {completes, 4},
+                                                             {1, 5},
+                                                             {burst ? 3u : 1u, 6},
+                                                             {completes, 7},
+                                                             {1, 8},
+                                                             {1, 9},
+                                                             {1, 10}});
+  return rc::gen::join(rc::gen::map(picked, [state = std::make_shared<const Model>(model)](std::size_t i) {
+    return kGens[i](state);
+  }));
 }
 
 Program program_of(const rc::state::Commands<ZswapCommand::CommandType>& commands) {
@@ -253,20 +271,29 @@ Program program_of(const rc::state::Commands<ZswapCommand::CommandType>& command
   return p;
 }
 
+// A case in its worker (program_commands.h).
+void run_case(const Program& program, int) {
+  Sut sut(zswap_impl_config(program.compressor));
+  run_program_commands<ZswapCommand>(program, [&program] { return Model(program.compressor); }, sut);
+}
+const int kRunCase = register_case_runner(&run_case);
+
 void impl_does_what_ref_does() {
   const Mix mix = *rc::gen::element(Mix::uniform, Mix::writeback_burst);
-  auto make_model = [mix] {
-    Model model;
+  const Compressor compressor = *rc::gen::element(Compressor::lz4, Compressor::zstd);
+  auto make_model = [mix, compressor] {
+    Model model(compressor);
     model.mix = mix;
     return model;
   };
   const auto commands = *rc::state::gen::commands(make_model, &gen_command);
   RC_TAG(commands.size() < 10 ? "< 10 ops" : commands.size() < 40 ? "10-39 ops" : ">= 40 ops");
-  const std::string failure = run_isolated([&] {
-    Sut sut(zswap_impl_config());
-    rc::state::runAll(commands, make_model, sut);
-  });
-  if (!failure.empty()) RC_FAIL(failure + save_counterexample("zswap_diff", program_of(commands)));
+  RC_TAG(compressor_name(compressor));
+  Program program = program_of(commands);
+  program.compressor = compressor;
+  const std::string failure = run_isolated(kRunCase, program);
+  if (!failure.empty())
+    RC_FAIL(failure + "\nprogram:\n" + format_program(program) + save_counterexample("zswap_diff", program));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // with the sites involved, and correct locking is never reported.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -78,6 +80,53 @@ TEST_F(Lockdep, AnOrderSeenEarlierInTheRunMakesTheReverseAnInversion) {
   EXPECT_NE(r.find("but lockdep_test.a -> lockdep_test.b earlier: lockdep_test.b taken at lockdep_test.cpp:"),
             std::string::npos)
       << r;
+}
+
+TEST_F(Lockdep, AForgottenOrderIsNoLongerAnInversion) {
+  SpinLock a("lockdep_test.forget_a"), b("lockdep_test.forget_b");
+  {
+    SpinGuard first(a);
+    SpinGuard second(b);
+  }
+  lockdep::forget_observed_order();
+  b.lock();
+  const std::string r = report_of([&] { a.lock(); });
+  a.unlock();
+  b.unlock();
+  EXPECT_EQ(r, "");
+  // The order taken since is remembered.
+  a.lock();
+  EXPECT_TRUE(starts_with(report_of([&] { b.lock(); }), "[invariant] lock inversion: lockdep_test.forget_a -> "));
+  a.unlock();
+}
+
+TEST_F(Lockdep, AnyLockHeldSeesEveryThread) {
+  SpinLock lock("lockdep_test.held");
+  EXPECT_FALSE(lockdep::any_lock_held());
+  {
+    SpinGuard held(lock);
+    EXPECT_TRUE(lockdep::any_lock_held());
+  }
+  EXPECT_FALSE(lockdep::any_lock_held());
+  std::mutex m;
+  std::condition_variable cv;
+  bool taken = false, done = false;
+  std::thread other([&] {
+    SpinGuard held(lock);
+    std::unique_lock<std::mutex> l(m);
+    taken = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return done; });
+  });
+  {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [&] { return taken; });
+    EXPECT_TRUE(lockdep::any_lock_held());
+    done = true;
+    cv.notify_all();
+  }
+  other.join();
+  EXPECT_FALSE(lockdep::any_lock_held());
 }
 
 TEST_F(Lockdep, SameClassNestingAndTheDeclaredOrderAreNotReported) {

@@ -164,7 +164,8 @@ void classify(const std::string& output, bool failed, Run& run) {
   run.verdict = f->harness_bug ? Verdict::harness_bug : Verdict::killed;
   run.first_line = f->line;
   run.signature = f->signature;
-  run.under_zstd = output.find("compressor zstd, ") != std::string::npos;  // format_setup in the report
+  // A report's program line (format_setup) or a printed program (format_program) names it.
+  run.under_zstd = output.find("compressor zstd") != std::string::npos;
 }
 
 bool uses_afl(const Options& o, const Killer& k) { return k.kind == KillerKind::fuzz && o.engine == Engine::afl; }
