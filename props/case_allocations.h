@@ -7,7 +7,13 @@
 // allocate. Only under ASan (ISOLATE_CHECKS_LEAKS).
 #pragma once
 
+#include <cstddef>
+
 namespace case_allocations {
+
+// The most allocations the table tells apart while live at once; past it stop() can only
+// say "live".
+inline constexpr std::size_t kMaxLive = (std::size_t{1} << 16) / 4 * 3;
 
 // Records the allocations and frees of every thread of this process from now on.
 void start();

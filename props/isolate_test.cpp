@@ -15,7 +15,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
+#include "case_allocations.h"
 #include "isolate.h"
 #include "sync.h"
 #include "watchdog.h"
@@ -56,6 +58,7 @@ enum Behaviour : int {
   freeze_process,
   leak,
   keep_a_block,  // reachable from g_kept; the block kept before becomes unreachable
+  leak_past_the_table,  // after more live allocations than case_allocations tells apart
   lock_a_then_b,
   lock_b_then_a,
   lock_both_orders,
@@ -93,6 +96,15 @@ void behave(const Program&, int mode) {
     case freeze_process: raise(SIGSTOP); return;  // every thread stops, the watchdog's too
     case leak: leak_blocks(); return;
     case keep_a_block: g_kept = std::malloc(48); return;
+    case leak_past_the_table: {
+      // The leaked blocks come after the table is full, and every recorded block is freed:
+      // only the table's overflow says a leak check is due.
+      std::vector<void*> blocks(case_allocations::kMaxLive);
+      for (void*& block : blocks) block = std::malloc(16);
+      leak_blocks();
+      for (void* block : blocks) std::free(block);
+      return;
+    }
     case lock_a_then_b: nest("isolate_test.a", "isolate_test.b"); return;
     case lock_b_then_a: nest("isolate_test.b", "isolate_test.a"); return;
     case lock_both_orders:
@@ -232,6 +244,11 @@ TEST(RunIsolated, ACaseThatLeavesALockHeldPassesAndTheNextGetsAFreshWorker) {
 #ifdef ISOLATE_CHECKS_LEAKS
 TEST(RunIsolated, ALeakFailsAPassingCaseUnderASan) {
   const std::string finding = run(leak);
+  EXPECT_NE(finding.find("ERROR: LeakSanitizer: detected memory leaks"), std::string::npos) << finding;
+}
+
+TEST(RunIsolated, ALeakPastWhatTheTableHoldsIsStillFound) {
+  const std::string finding = run(leak_past_the_table);
   EXPECT_NE(finding.find("ERROR: LeakSanitizer: detected memory leaks"), std::string::npos) << finding;
 }
 
