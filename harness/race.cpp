@@ -362,11 +362,11 @@ RaceResult Race::run() {
     std::size_t at = result_.flagged_ops.empty() ? 0 : static_cast<std::size_t>(result_.flagged_ops.back());
     result_.divergence = Divergence{at, message};
   }
-  result_.outcomes = outcomes_;
-  result_.trace = scheduler_.trace();
+  result_.outcomes = std::move(outcomes_);
   g_dying_program = nullptr;
   g_dying_scheduler = nullptr;
-  return result_;
+  result_.trace = scheduler_.take_trace();  // the run is over: nothing adds to it
+  return std::move(result_);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "scheduler.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -132,6 +133,12 @@ int Scheduler::runnable(int self, int* out) const {
   return busy > 0 ? busy : n;
 }
 
+const char* Scheduler::lock_name(const void* object) const {
+  for (auto e = trace_.rbegin(); e != trace_.rend(); ++e)
+    if (e->object == object && *e->name) return e->name;
+  return "";
+}
+
 void Scheduler::describe_deadlock() {
   std::string r;
   for (int t = 1; t < static_cast<int>(threads_.size()); t++) {
@@ -140,7 +147,7 @@ void Scheduler::describe_deadlock() {
     if (!r.empty()) r += "; ";
     r += "thread " + std::to_string(t - label_shift_);
     if (s.blocked_on) {
-      r += std::string(" waits for ") + lock_names_[s.blocked_on];
+      r += std::string(" waits for ") + lock_name(s.blocked_on);
       auto it = std::find_if(owner_.begin(), owner_.end(), [&](const auto& o) { return o.first == s.blocked_on; });
       if (it == owner_.end()) {
         r += " (no holder)";
@@ -204,7 +211,6 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
   ThreadState& s = threads_[self];
   trace_.push_back(TraceEvent{step_, self - label_shift_, kind_of(event), object, name ? name : "", s.op_index, 0});
   ++step_;
-  if (object && name) lock_names_[object] = name;
   if (event != sched::Event::acquired) s.moves++;  // acquired goes on without a choice
   s.acquiring = event == sched::Event::acquire || event == sched::Event::contended ? object : nullptr;
   s.released = event == sched::Event::release ? object : nullptr;

@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -52,6 +51,8 @@ class Scheduler {
   std::uint64_t mark(TraceEvent::Kind kind, int thread, int op_index, int result = 0);
 
   const std::vector<TraceEvent>& trace() const { return trace_; }
+  // The trace, moved out: it is long, and the caller keeps it after the scheduler is gone.
+  std::vector<TraceEvent> take_trace() { return std::move(trace_); }
   // "thread 2 waits for page.lock held by thread 1 (finished)" after a deadlock.
   const std::string& deadlock_report() const { return deadlock_report_; }
   // "thread 1: lock zswap_tree.lock, point ..., unlock ...; thread 2: ..." (the last
@@ -82,6 +83,8 @@ class Scheduler {
   // The threads that may run next, self first when it may; returns their count.
   int runnable(int self, int* out) const;
   void describe_deadlock();
+  // The name a lock event gave object (the trace has them all).
+  const char* lock_name(const void* object) const;
   // What the strategy asks to see of the runnable threads (Choice::threads).
   std::vector<RunnableThread> describe_runnable(const int* runnable, int count) const;
 
@@ -98,7 +101,6 @@ class Scheduler {
   std::uint64_t step_ = 0;
   std::vector<ThreadState> threads_;
   std::vector<std::pair<const void*, int>> owner_;  // held lock -> its holder (few at a time)
-  std::map<const void*, const char*> lock_names_;
   std::vector<TraceEvent> trace_;
   std::string deadlock_report_;
 };

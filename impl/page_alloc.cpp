@@ -10,10 +10,44 @@
 namespace {
 constexpr std::size_t kChunkSize = std::size_t{2} << 20;  // one x86-64 huge page
 constexpr std::size_t kChunkPages = kChunkSize / PAGE_SIZE;
+// The chunks of allocators that are gone, kept for the next ones (at most kMaxSpare): the
+// harness makes a fresh allocator per run, and a fresh chunk costs a fault that zeroes
+// 2 MiB, more than a whole short run.
+constexpr std::size_t kMaxSpare = 16;
+struct SpareChunks {
+  std::mutex lock;
+  std::vector<void*> chunks;  // lock
+};
+SpareChunks& spare() {
+  static auto* spare = new SpareChunks;  // never destroyed: allocators may outlive statics
+  return *spare;
+}
+
+void* new_chunk() {
+  {
+    std::lock_guard<std::mutex> guard(spare().lock);
+    if (!spare().chunks.empty()) {
+      void* chunk = spare().chunks.back();
+      spare().chunks.pop_back();
+      return chunk;
+    }
+  }
+  void* chunk = std::aligned_alloc(kChunkSize, kChunkSize);
+  if (chunk) madvise(chunk, kChunkSize, MADV_HUGEPAGE);  // advice: small pages work too
+  return chunk;
+}
+
+void release_chunk(void* chunk) {
+  std::lock_guard<std::mutex> guard(spare().lock);
+  if (spare().chunks.size() < kMaxSpare)
+    spare().chunks.push_back(chunk);
+  else
+    std::free(chunk);
+}
 }  // namespace
 
 PageAllocator::~PageAllocator() {
-  for (void* chunk : chunks_) std::free(chunk);
+  for (void* chunk : chunks_) release_chunk(chunk);
 }
 
 bool PageAllocator::consume(std::atomic<unsigned>& counter) {
@@ -48,9 +82,8 @@ void* PageAllocator::take_kept_page() {
     return page;
   }
   if (chunks_.empty() || chunk_pages_used_ == kChunkPages) {
-    void* chunk = std::aligned_alloc(kChunkSize, kChunkSize);
+    void* chunk = new_chunk();
     if (!chunk) return nullptr;
-    madvise(chunk, kChunkSize, MADV_HUGEPAGE);  // advice: small pages work too
     chunks_.push_back(chunk);
     chunk_pages_used_ = 0;
   }

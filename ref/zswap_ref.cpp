@@ -107,7 +107,7 @@ int SwapRef::writeback(unsigned type, ZbudRef::Handle handle) {
   return 0;
 }
 
-int SwapRef::zswap_store(unsigned type, std::uint64_t offset, const Page& page) {
+int SwapRef::zswap_store(unsigned type, std::uint64_t offset, const Bytes& page) {
   Type& t = types_[type];
   int ret = 0;
   ZbudRef::Handle h = 0;
@@ -125,7 +125,7 @@ int SwapRef::zswap_store(unsigned type, std::uint64_t offset, const Page& page) 
     ret = -ENOMEM;
   }
   if (ret == 0) {
-    ret = t.pool->alloc(static_cast<int>(compressed_length(page) + kZswapHeaderSize), &h);
+    ret = t.pool->alloc(static_cast<int>(compressed_length(*page) + kZswapHeaderSize), &h);
     if (ret == -ENOSPC)
       stats_.reject_compress_poor++;
     else if (ret)
@@ -176,26 +176,27 @@ int SwapRef::store(unsigned type, std::uint64_t offset, const Page& page) {
   t.in_use.insert(offset);
   drop_cached_page(type, offset);
   storing_ = {type, offset};
-  const int ret = zswap_store(type, offset, page);
+  const Bytes bytes = std::make_shared<const Page>(page);
+  const int ret = zswap_store(type, offset, bytes);
   storing_.reset();
-  if (ret) t.device[offset] = page;
+  if (ret) t.device[offset] = bytes;
   return ret;
 }
 
-int SwapRef::load(unsigned type, std::uint64_t offset, Page* out, Source* source) {
+int SwapRef::load(unsigned type, std::uint64_t offset, Page* out, Source* source) const {
   std::lock_guard<std::mutex> lock(mutex_);
   *source = Source::none;
   if (type >= kSwapTypes || !types_[type].on) return -ENODEV;
   if (offset >= config_.slots_per_type) return -EINVAL;
   const Type& t = types_[type];
   if (auto it = t.cache.find(offset); it != t.cache.end()) {
-    *out = it->second;
+    *out = *it->second;
     *source = Source::swap_cache;
   } else if (auto e = t.entries.find(offset); e != t.entries.end()) {
-    *out = e->second.bytes;
+    *out = *e->second.bytes;
     *source = Source::zswap;
   } else if (auto d = t.device.find(offset); d != t.device.end()) {
-    *out = d->second;
+    *out = *d->second;
     *source = Source::device;
   } else {
     return -ENOENT;

@@ -1,7 +1,7 @@
 // The reference swap system: zswap, the swap cache, the swap devices and the write
 // queue, as an executable specification of their sequential behaviour.
 //
-// Entries are a std::map of offset -> page bytes, compressed length and zbud handle;
+// Entries are a std::map of offset -> page bytes and zbud handle;
 // the compressor is called only to learn the compressed length. Writeback of an
 // entry moves its bytes into the swap cache and queues a device write; the device is
 // a map of offset -> bytes.
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -57,7 +58,7 @@ class SwapRef {
   int swapon(unsigned type);
   int swapoff(unsigned type);
   int store(unsigned type, std::uint64_t offset, const Page& page);
-  int load(unsigned type, std::uint64_t offset, Page* out, Source* source);
+  int load(unsigned type, std::uint64_t offset, Page* out, Source* source) const;
   int invalidate(unsigned type, std::uint64_t offset);
   int compact(unsigned type, std::uint64_t offset);
   unsigned shrink(unsigned nr);
@@ -73,8 +74,11 @@ class SwapRef {
   bool is_on(unsigned type) const;
 
  private:
+  // A page's bytes, shared by every place that holds them and by copies of the state:
+  // no page is changed once stored, and property tests copy the state at every step.
+  using Bytes = std::shared_ptr<const Page>;
   struct Entry {
-    Page bytes;
+    Bytes bytes;
     ZbudRef::Handle handle;
   };
   struct Type {
@@ -83,16 +87,16 @@ class SwapRef {
     std::map<std::uint64_t, Entry> entries;
     std::map<ZbudRef::Handle, std::uint64_t> offset_of;
     std::set<std::uint64_t> in_use;
-    std::map<std::uint64_t, Page> cache;
-    std::map<std::uint64_t, Page> device;
+    std::map<std::uint64_t, Bytes> cache;
+    std::map<std::uint64_t, Bytes> device;
   };
   struct Write {
     unsigned type;
     std::uint64_t offset;
-    Page bytes;
+    Bytes bytes;
   };
 
-  int zswap_store(unsigned type, std::uint64_t offset, const Page& page);
+  int zswap_store(unsigned type, std::uint64_t offset, const Bytes& page);
   int writeback(unsigned type, ZbudRef::Handle handle);
   ZbudRef::Evict evict_for(unsigned type);  // type's pool evicts by writeback
   void erase_entry(unsigned type, std::uint64_t offset);
