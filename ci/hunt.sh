@@ -8,7 +8,8 @@
 #   ci/hunt.sh [--seconds N] [--mutant NAME]... [--killer NAME]... [--jobs J]
 #              [--engine libfuzzer|afl] [--clean]
 #
-# --seconds  budget per run (default 60)      --jobs    runs at once (default 2)
+# --seconds  budget per fuzz/stress run (default 60; a property suite runs to its end)
+# --jobs     runs at once (default 2)
 # --mutant   hunt only these (repeatable)     --killer  run only these (repeatable)
 # --engine   the fuzz targets' engine (default libfuzzer; afl: AFL++'s afl-fuzz)
 # --clean    no mutant: every killer against impl/ as it is in the working tree ("does
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --mutant|--jobs) args+=("$1" "$2"); shift 2 ;;
     --engine) engine=$2; args+=("$1" "$2"); shift 2 ;;
     --clean) args+=("$1"); shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -52,7 +52,7 @@ struct Run {
   Mutant mutant;  // Mutant::none: the clean implementation
   const Killer* killer;
   Verdict verdict = Verdict::survived;
-  double seconds = 0;      // start to exit, or the budget when stopped there
+  double seconds = 0;      // start to exit, or the budget (a property suite: its limit) when stopped there
   std::string first_line;  // the finding line (killed, harness bug)
   std::string signature;
   std::string note;        // a failure without a finding line (not a kill, but worth a look)
