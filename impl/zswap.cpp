@@ -140,18 +140,20 @@ zswap_tree* tree_of(zswap* zs, unsigned type) {
   return type < MAX_SWAPFILES ? zs->trees[type].load(std::memory_order_acquire) : nullptr;
 }
 
-// The pool size of a type, 0 when it is off. Its callers hold no reference on that
-// type (the shrinker's scan; a store's limit check, which sums every type), so the
-// read is an RCU-style read-side section: invalidate_area unpublishes the tree, then
-// waits for every reader before it frees it. Lock-free, as the kernel's.
-std::uint64_t pool_pages_of(zswap* zs, unsigned type) {
+// The pool size of every type, 0 for a type that is off. Its callers hold no reference
+// on those types (the shrinker's scan; the pool total, which a store and an entry free
+// assign), so the read is an RCU-style read-side section: invalidate_area unpublishes
+// the tree, then waits for every reader before it frees it. Lock-free, as the kernel's;
+// one section for every type, as its two read-modify-writes cost more than the reads.
+void read_pool_pages(zswap* zs, std::uint64_t (&pages)[MAX_SWAPFILES]) {
   zs->pool_size_readers.fetch_add(1);
-  // seq_cst, as the count and invalidate_area's two accesses: with an acquire load the
-  // reader could see the old tree while invalidate_area still read no reader.
-  const zswap_tree* tree = zs->trees[type].load();
-  const std::uint64_t pages = tree ? zbud_get_pool_size(tree->pool) : 0;
+  for (unsigned type = 0; type < MAX_SWAPFILES; type++) {
+    // seq_cst, as the count and invalidate_area's two accesses: with an acquire load the
+    // reader could see the old tree while invalidate_area still read no reader.
+    const zswap_tree* tree = zs->trees[type].load();
+    pages[type] = tree ? zbud_get_pool_size(tree->pool) : 0;
+  }
   zs->pool_size_readers.fetch_sub(1);
-  return pages;
 }
 
 void free_tree(zswap* zs, zswap_tree* tree) {
@@ -317,8 +319,10 @@ void zswap_exit(zswap* zs) {
 }
 
 std::uint64_t zswap_total_pool_pages(zswap* zs) {
+  std::uint64_t pages[MAX_SWAPFILES];
+  read_pool_pages(zs, pages);
   std::uint64_t total = 0;
-  for (unsigned type = 0; type < MAX_SWAPFILES; type++) total += pool_pages_of(zs, type);
+  for (std::uint64_t n : pages) total += n;
   return total;
 }
 
@@ -489,13 +493,14 @@ unsigned zswap_shrink(zswap* zs, unsigned nr) {
         zs->swap->config.max_outstanding_writeback + (mutants::is(Mutant::inflight_bound_off_by_one) ? 1 : 0);
     if (zs->swap->outstanding_writeback_pages.load(std::memory_order_relaxed) >= bound) break;
     // Largest pool first, lowest type on ties.
+    std::uint64_t pages[MAX_SWAPFILES];
+    read_pool_pages(zs, pages);
     unsigned best = MAX_SWAPFILES;
     std::uint64_t best_pages = 0;
     for (unsigned type = 0; type < MAX_SWAPFILES; type++) {
-      const std::uint64_t pages = pool_pages_of(zs, type);
-      if (pages > best_pages) {
+      if (pages[type] > best_pages) {
         best = type;
-        best_pages = pages;
+        best_pages = pages[type];
       }
     }
     if (best == MAX_SWAPFILES) break;
