@@ -2,7 +2,8 @@
 # Builds and runs the benchmarks (release preset) in 5 rounds and prints the medians:
 #   zbud_bench: alloc+free ops/s of the zbud churn;
 #   store_load_bench: throughput of impl against the bare compressor (the upper bound;
-#   goal >= 0.9) and impl against ref.
+#   goal >= 0.9; measured in alternating passes in one process, BM_paired_*) and impl
+#   against ref.
 # ci/bench.sh --baseline REV also builds REV in build/baseline/ with this tree's
 # zbud_bench.cpp (the same workload against REV's zbud) and runs the two zbud_bench
 # programs alternately in each round, printing new, baseline and new / baseline. Rounds
@@ -103,17 +104,26 @@ for name, values in ops["new"].items():
 
 NS = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
 per_page = {}  # benchmark -> [CPU time per page of each round]
+paired = {}    # BM_paired_* -> [raw_over_impl of each round]
 for path in glob.glob(os.path.join(runs_dir, "store_load.*.json")):
     report = json.load(open(path))
     for b in report["benchmarks"]:
-        per_page.setdefault(b["run_name"], []).append(b["cpu_time"] * NS[b["time_unit"]])
+        if b.get("error_occurred"):
+            sys.exit(f"{path}: {b['name']}: {b['error_message']}")
+        if "raw_over_impl" in b:
+            paired.setdefault(b["run_name"], []).append(b["raw_over_impl"])
+        else:
+            per_page.setdefault(b["run_name"], []).append(b["cpu_time"] * NS[b["time_unit"]])
 median = {name: statistics.median(values) for name, values in per_page.items()}
-print(f"\nthroughput ratios from the median CPU time per page of {rounds} rounds (> 1: impl is faster)")
+print(f"\nthroughput ratios, medians of {rounds} rounds (> 1: impl is faster)")
 print("  " + report["context"].get("page_mix", ""))
 for c in ("lz4", "zstd"):
-    for label, a, b in (("impl store / raw compress", "BM_store/impl", "BM_store/raw"),
-                        ("impl load / raw decompress", "BM_load/impl", "BM_load/raw"),
-                        ("impl store / ref store", "BM_store/impl", "BM_store/ref"),
+    # Against the compressor: passes of the two in turn, in one process (BM_paired_*).
+    for label, name, base in (("impl store / raw compress", "BM_paired_store", "BM_store/raw"),
+                              ("impl load / raw decompress", "BM_paired_load", "BM_load/raw")):
+        ratio = statistics.median(paired[f"{name}/impl_vs_raw/{c}"])
+        print(f"  {c:4}  {label:27} {ratio:6.2f}   (paired passes; raw alone {median[f'{base}/{c}']:8.0f} ns per page)")
+    for label, a, b in (("impl store / ref store", "BM_store/impl", "BM_store/ref"),
                         ("impl load / ref load", "BM_load/impl", "BM_load/ref")):
         impl, base = median[f"{a}/{c}"], median[f"{b}/{c}"]
         print(f"  {c:4}  {label:27} {base / impl:6.2f}   ({impl:8.0f} ns vs {base:8.0f} ns per page)")
