@@ -4,12 +4,13 @@
 // block and a freed page goes back to the C heap, so ASan reports any later access as
 // use-after-free. Without them (the release build), pages are carved from 2 MiB
 // chunks backed by transparent huge pages, as the kernel's direct map is backed by
-// large pages, and freed pages are kept for reuse, the last freed first: scattered
-// 4 KiB blocks would make every header access of zbud a TLB miss, which the kernel
-// does not pay. Either way the allocator counts pages in use so the harness can check
-// that nothing leaked at a quiescent point. fail_next_pages(n) makes the next n page
-// allocations fail, as __GFP_NORETRY does under pressure; fail_next_slab(n) does the
-// same for slab objects (zswap entries).
+// large pages, and freed pages are kept for reuse, the last freed first (the chunks
+// outlive the allocator: the next one reuses them): scattered 4 KiB blocks would make
+// every header access of zbud a TLB miss, which the kernel does not pay. Either way
+// the allocator counts pages in use so the harness can check that nothing leaked at a
+// quiescent point. fail_next_pages(n) makes the next n page allocations fail, as
+// __GFP_NORETRY does under pressure; fail_next_slab(n) does the same for slab objects
+// (zswap entries).
 #pragma once
 
 #include <atomic>
@@ -50,6 +51,6 @@ class PageAllocator {
   // Without the harness's checks: the chunks and the kept free pages.
   std::mutex lock_;
   void* free_pages_ = nullptr;        // lock_: a free page's first word links the next
-  std::vector<void*> chunks_;         // lock_: freed with the allocator
+  std::vector<void*> chunks_;         // lock_: handed on to later allocators with it
   std::size_t chunk_pages_used_ = 0;  // lock_: pages handed out of chunks_.back()
 };

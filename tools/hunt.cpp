@@ -1,11 +1,12 @@
 // hunt: measures the harness by the mutants it kills. Runs every killer (the fuzz
 // targets from an empty corpus, under libFuzzer or AFL++, the property suites and the
-// TSan stress program) against every mutant, and the clean implementation through the same killers, each run
-// in its own process group with a wall-clock budget (a property suite: to its end). Prints one row per mutant (fastest
-// killer, its time to kill), the clean row, the distinct signatures of each mutant's
-// findings and last `killed K/N mutants`. Exits 0 only when every mutant died, the clean
-// implementation was never flagged and no run reported a harness bug. With --clean it
-// runs the clean implementation alone. ci/hunt.sh builds and runs it; the report is in
+// TSan stress program) against every mutant, and the clean implementation through the
+// same killers, each run in its own process group with a wall-clock budget (a property
+// suite: to its end). Prints one row per mutant (fastest killer, its time to kill),
+// the clean row, the distinct signatures of each mutant's findings and last `killed
+// K/N mutants`. Exits 0 only when every mutant died, the clean implementation was
+// never flagged and no run reported a harness bug. With --clean it runs the clean
+// implementation alone. ci/hunt.sh builds and runs it; the report is in
 // hunt_report.cpp, the signatures in signature.cpp.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,9 +49,10 @@ void usage(std::FILE* out) {
                "            [--clean] [--json OUT.json] [--svg OUT.svg] [--fuzz-dir DIR] [--afl-dir DIR]\n"
                "            [--replay-dir DIR] [--props-dir DIR] [--stress-dir DIR]\n"
                "  Runs every killer against every mutant (default: all of both) and against the clean\n"
-               "  implementation, J runs at once (default 2), each stopped after N seconds (a property suite\n"
-               "  runs its cases to the end, as ctest does; stopped only after 600 s). A kill is a\n"
-               "  non-zero exit with a finding line; the clean implementation must never be flagged.\n"
+               "  implementation, J runs at once (default 2), each stopped after N seconds (a property\n"
+               "  suite runs its cases to the end, as ctest does, and is stopped only after 600 s, or N\n"
+               "  if more). A kill is a non-zero exit with a finding line; the clean implementation\n"
+               "  must never be flagged.\n"
                "  Prints one row per mutant, the clean row, each mutant's distinct signatures, and last\n"
                "  `killed K/N mutants`. Exits 0 only when all were killed, with no false alarm and no\n"
                "  harness bug. --json and --svg also write the results as data and as a bar chart.\n"
@@ -242,6 +244,10 @@ void classify_afl(const Options& o, const fs::path& dir, const std::string& outp
 
 }  // namespace
 
+int time_limit(const Options& o, const Killer& k) {
+  return k.kind == KillerKind::props ? std::max(o.seconds, kPropsLimit) : o.seconds + 10;
+}
+
 std::string reproduce_command(const Options& o, const Run& run) {
   std::string s = run.killer->kind == KillerKind::fuzz ? "d=$(mktemp -d) && mkdir $d/corpus && " : "";
   if (uses_afl(o, *run.killer))
@@ -254,16 +260,6 @@ std::string reproduce_command(const Options& o, const Run& run) {
 }
 
 namespace {
-
-// A fuzzer (-max_total_time) and the stress program (--seconds) stop themselves at the
-// budget; 10 s more let a finding made in its last moment be written out instead of cut
-// off. A property suite runs its cases to the end, as ctest runs it: how long that takes
-// depends on the machine's load, not on the budget (1,000 race_props cases take 25 s on
-// an idle machine, over 60 s on a busy one), so only a run past kPropsLimit is stopped.
-constexpr int kPropsLimit = 600;
-int time_limit(const Options& o, const Killer& k) {
-  return k.kind == KillerKind::props ? std::max(o.seconds, kPropsLimit) : o.seconds + 10;
-}
 
 struct Live {
   std::size_t index;
@@ -324,7 +320,6 @@ void judge(const Options& o, const Ended& e, Run& run) {
     run.signature = "run:" + run.note;
   }
 }
-
 
 // Set by SIGINT/SIGTERM: the runs are in their own process groups, so a Ctrl-C on the
 // terminal does not reach them; execute() stops them itself.
@@ -418,11 +413,10 @@ int main(int argc, char** argv) {
   for (Mutant m : hunted)
     for (const Killer* k : o.killers) runs.emplace_back(m, k);
   const std::size_t nk = o.killers.size();
-  const std::size_t waves = (runs.size() + o.jobs - 1) / o.jobs;
   std::fprintf(stderr,
-               "hunt: %zu mutants and the clean impl x %zu killers = %zu runs of %ds (property suites: to their end), "
-               "%zu at once (up to %zus for the others)\n",
-               o.mutants.size(), nk, runs.size(), o.seconds, o.jobs, waves * static_cast<std::size_t>(o.seconds));
+               "hunt: %zu mutants and the clean impl x %zu killers = %zu runs of %ds (property suites: to their end, "
+               "at most %ds), %zu at once\n",
+               o.mutants.size(), nk, runs.size(), o.seconds, std::max(o.seconds, kPropsLimit), o.jobs);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   std::signal(SIGTERM, [](int) { g_interrupted = 1; });
   execute(o, runs);

@@ -45,6 +45,15 @@ struct Options {
   std::string stress_dir = "build/tsan/tests";
 };
 
+// A fuzzer (-max_total_time) and the stress program (--seconds) stop themselves at the
+// budget; 10 s more let a finding made in its last moment be written out instead of cut
+// off. A property suite runs its cases to the end, as ctest runs it: how long that takes
+// depends on the machine's load, not on the budget (1,000 race_props cases take 25 s on
+// an idle machine, over 60 s on a busy one), so it is stopped only past kPropsLimit (or
+// the budget, if longer), as a hang.
+inline constexpr int kPropsLimit = 600;
+int time_limit(const Options& o, const Killer& k);
+
 enum class Verdict { survived, killed, harness_bug };
 
 struct Run {
@@ -52,7 +61,7 @@ struct Run {
   Mutant mutant;  // Mutant::none: the clean implementation
   const Killer* killer;
   Verdict verdict = Verdict::survived;
-  double seconds = 0;      // start to exit, or the budget (a property suite: its limit) when stopped there
+  double seconds = 0;      // start to exit, or when stopped: the budget (a property suite: its limit)
   std::string first_line;  // the finding line (killed, harness bug)
   std::string signature;
   std::string note;        // a failure without a finding line (not a kill, but worth a look)

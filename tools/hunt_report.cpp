@@ -59,7 +59,8 @@ void print_report(const Options& o, const std::vector<Run>& runs, const std::vec
                   verdict_text(run).c_str());
     std::printf("\n");
   };
-  std::printf("\nbudget %ds per run, %zu at once\n", o.seconds, o.jobs);
+  std::printf("\nbudget %ds per fuzz or stress run, property suites to their end (at most %ds), %zu at once\n",
+              o.seconds, std::max(o.seconds, kPropsLimit), o.jobs);
   std::printf("%-27s %-18s %7s %4s", "mutant", "fastest killer", "seconds", "sigs");
   for (const Killer* k : o.killers) std::printf("  %-11s", k->name);
   std::printf("\n");
@@ -122,6 +123,7 @@ bool write_json(const Options& o, const std::vector<Run>& runs, const std::vecto
   const auto text = [](const std::string& t) { return t.empty() ? nlohmann::json() : nlohmann::json(t); };
   nlohmann::json j;
   j["budget_seconds"] = o.seconds;
+  j["props_limit_seconds"] = std::max(o.seconds, kPropsLimit);
   for (const Row& row : rows) {
     nlohmann::json& m = j["mutants"][mutants::name(row.mutant)];
     for (const Run& run : row.runs) {
@@ -162,11 +164,15 @@ bool write_json(const Options& o, const std::vector<Run>& runs, const std::vecto
   return static_cast<bool>(out);
 }
 
-// A bar per mutant: the fastest kill on a log scale from 0.1 s to the budget, red to the
-// budget for a survivor. Names are C identifiers, so the text needs no XML escaping.
+// A bar per mutant: the fastest kill on a log scale from 0.1 s to the budget (or to the
+// slowest kill, a property suite's, past it), red to the end for a survivor. Names are C
+// identifiers, so the text needs no XML escaping.
 bool write_svg(const Options& o, const std::vector<Row>& rows, const Summary& s) {
   constexpr int kWidth = 900, kRow = 22, kTop = 40, kLeft = 230, kBar = 480, kAxis = 30;
-  const double lo = 0.1, hi = o.seconds;
+  const double lo = 0.1;
+  double hi = o.seconds;
+  for (const Row& row : rows)
+    if (const Run* f = row.fastest()) hi = std::max(hi, f->seconds);
   const auto x = [&](double t) {
     return kLeft + static_cast<int>(std::lround(kBar * std::log(std::clamp(t, lo, hi) / lo) / std::log(hi / lo)));
   };
@@ -177,10 +183,11 @@ bool write_svg(const Options& o, const std::vector<Row>& rows, const Summary& s)
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">Time to kill per mutant (fastest killer, log scale), budget "
       << o.seconds << " s: killed " << s.killed << "/" << s.total << "</text>\n";
-  // Grid: every power of ten inside the scale, and the budget.
+  // Grid: every power of ten inside the scale, the budget, and the scale's end.
   std::vector<double> ticks;
   for (double t = lo; t < hi * 0.999; t *= 10) ticks.push_back(t);
-  ticks.push_back(hi);
+  ticks.push_back(o.seconds);
+  if (hi > o.seconds) ticks.push_back(hi);
   const int bottom = kTop + static_cast<int>(rows.size()) * kRow;
   for (double t : ticks) {
     char label[32];
