@@ -170,7 +170,7 @@ int preemptions_of(const Program& program) {
   const std::vector<int> none;
   ExploringStrategy strategy(none, program.schedule);
   const RaceResult run = run_zswap_race(program, strategy);
-  if (run.stuck) return -1;  // its threads are parked inside the system: not comparable
+  if (run.stuck) return -1;  // its threads are suspended inside the system: not comparable
   int preemptions = 0;
   for (const Node& n : strategy.nodes()) preemptions += n.cost(n.chosen);
   return preemptions;

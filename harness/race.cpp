@@ -397,7 +397,7 @@ RaceResult run_zswap_race(const Program& program, Strategy& strategy) {
   HARNESS_CHECK(program.ops.size() <= kMaxRaceOps);
   auto* race = new Race(program, strategy);
   RaceResult result = race->run();
-  // Threads parked by a deadlock still use the race's scheduler and system: leave them
+  // Threads suspended by a deadlock still use the race's scheduler and system: leave them
   // be; the caller reports and exits.
   if (!result.stuck) delete race;
   return result;

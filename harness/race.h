@@ -19,7 +19,7 @@ struct RaceResult {
   std::vector<TraceEvent> trace;
   std::string strategy;                 // how to replay the interleaving
   std::vector<int> flagged_ops;         // operations the verdict points at
-  bool stuck = false;  // threads were left parked: exit without tearing the system down
+  bool stuck = false;  // threads were left suspended: exit without tearing the system down
 };
 
 // A race run takes at most kMaxRaceOps operations (the linearizability checker's

@@ -3,66 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <thread>
 
 #include "check.h"
 
 namespace {
 
 Scheduler* g_scheduler = nullptr;  // the one running, if any
-thread_local int t_thread = 0;     // this OS thread's logical id; 0: not scheduled
-
-// The OS threads that play the logical threads, kept from run to run: under ASan,
-// creating three threads costs more than a typical run. Worker t always plays logical
-// thread t, so a sanitizer report names the same threads in every run.
-class Workers {
- public:
-  // Runs job on worker t (created on first use).
-  void start(int t, std::function<void()> job) {
-    if (!slots_[t]) {
-      slots_[t] = std::make_shared<Slot>();
-      std::thread(loop, slots_[t]).detach();
-    }
-    std::lock_guard<std::mutex> lock(slots_[t]->mutex);
-    slots_[t]->job = std::move(job);
-    slots_[t]->busy = true;
-    slots_[t]->cv.notify_one();
-  }
-  // Waits until worker t has returned from its job.
-  void wait(int t) {
-    std::unique_lock<std::mutex> lock(slots_[t]->mutex);
-    slots_[t]->cv.wait(lock, [&] { return !slots_[t]->busy; });
-  }
-  // Worker t is parked for good (a deadlock): the next run gets a new one.
-  void abandon(int t) { slots_[t].reset(); }
-
- private:
-  struct Slot {
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::function<void()> job;
-    bool busy = false;
-  };
-  static void loop(std::shared_ptr<Slot> slot) {
-    std::unique_lock<std::mutex> lock(slot->mutex);
-    for (;;) {
-      slot->cv.wait(lock, [&] { return slot->busy && slot->job; });
-      std::function<void()> job = std::move(slot->job);
-      slot->job = nullptr;
-      lock.unlock();
-      job();
-      lock.lock();
-      slot->busy = false;
-      slot->cv.notify_all();
-    }
-  }
-  std::shared_ptr<Slot> slots_[kMaxThreads + 1];
-};
-
-Workers& workers() {
-  static Workers* pool = new Workers;  // never destroyed: its threads outlive main
-  return *pool;
-}
+thread_local int t_thread = 0;     // the logical thread running on this OS thread; 0: none
 
 TraceEvent::Kind kind_of(sched::Event e) {
   switch (e) {
@@ -77,6 +24,47 @@ TraceEvent::Kind kind_of(sched::Event e) {
 }
 
 }  // namespace
+
+// A fiber that plays one logical thread, with its task-local storage (sync.h), kept
+// from run to run: a fresh stack per run would cost more than a typical run. Worker t
+// always plays logical thread t, so a report names the same fibers in every run. Its
+// loop plays one part per run, which ends by switching away (finish); the next run's
+// first switch to the fiber resumes the loop. (No closure per run: one left on a
+// finished fiber's stack would stay allocated after the run.)
+struct Scheduler::Worker {
+  explicit Worker(int t) : t(t), locals(t), context(&Worker::loop, this) {}
+  static void loop(void* self) {
+    Worker& w = *static_cast<Worker*>(self);
+    for (;;) w.scheduler->play(w.t);
+  }
+  const int t;
+  Scheduler* scheduler = nullptr;  // the run's
+  sched::TaskLocals locals;
+  FiberContext context;
+};
+
+std::unique_ptr<Scheduler::Worker>& Scheduler::worker_slot(int t) {
+  static auto* slots = new std::unique_ptr<Worker>[kMaxThreads + 1];  // never destroyed
+  return slots[t];
+}
+
+Scheduler::Worker& Scheduler::worker(int t) {
+  std::unique_ptr<Worker>& slot = worker_slot(t);
+  if (!slot) slot = std::make_unique<Worker>(t);
+  return *slot;
+}
+
+void Scheduler::abandon(int t) {
+  // Kept for good: the worker's stack holds the frames it stopped in, and what they
+  // point at must stay reachable (LSan).
+  static auto* abandoned = new std::vector<std::unique_ptr<Worker>>;
+  abandoned->push_back(std::move(worker_slot(t)));
+}
+
+void Scheduler::play(int t) {
+  (*bodies_)[t - 1]();
+  finish(t);
+}
 
 const char* trace_kind_name(TraceEvent::Kind kind) {
   static const char* const names[] = {"begin", "end", "lock", "blocked", "locked", "unlock", "point", "wait"};
@@ -99,7 +87,6 @@ void Scheduler::hook(sched::Event event, const void* object, const char* name) {
 }
 
 std::uint64_t Scheduler::mark(TraceEvent::Kind kind, int thread, int op_index, int result) {
-  std::lock_guard<std::mutex> lock(mutex_);
   const int t = thread + label_shift_;
   if (t < static_cast<int>(threads_.size())) {
     threads_[t].op_index = kind == TraceEvent::Kind::op_begin ? op_index : -1;
@@ -176,17 +163,14 @@ std::vector<RunnableThread> Scheduler::describe_runnable(const int* runnable, in
   return described;
 }
 
-void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
-  if (stopped_) {
-    turn_[self].wait(lock, [] { return false; });  // parked for good
-  }
+void Scheduler::reschedule(int self) {
   int candidates[kMaxThreads + 1];
   const int count = runnable(self, candidates);
   int next;
   if (count == 0) {
     describe_deadlock();
     stopped_ = true;
-    next = 0;  // wake the main thread to report
+    next = 0;  // back to run() to report
   } else if (step_ >= max_steps_) {
     stopped_ = true;
     next = 0;
@@ -199,15 +183,31 @@ void Scheduler::reschedule(std::unique_lock<std::mutex>& lock, int self) {
                         described.empty() ? nullptr : described.data()};
     next = strategy_.choose(choice);
   }
+  switch_to(self, next);
+}
+
+void Scheduler::switch_to(int self, int next) {
   current_ = next;
-  if (next != self) turn_[next].notify_one();
-  // The main thread (0) waits in run(); a finished thread just leaves.
-  if (self == next || self == 0 || threads_[self].finished) return;
-  turn_[self].wait(lock, [&] { return current_ == self && !stopped_; });
+  if (next == self) return;
+  t_thread = next;
+  sched::switch_task_locals(next == 0 ? nullptr : &worker(next).locals);
+  FiberContext& from = self == 0 ? *caller_ : worker(self).context;
+  from.switch_to(next == 0 ? *caller_ : worker(next).context);
+}
+
+void Scheduler::finish(int t) {
+  threads_[t].finished = true;
+  threads_[t].op_index = -1;
+  threads_[t].progress_step = ++step_;
+  bool any_left = false;
+  for (int u = 1; u < static_cast<int>(threads_.size()); u++) any_left |= !threads_[u].finished;
+  if (any_left)
+    reschedule(t);  // returns only in a later run, to take that run's job
+  else
+    switch_to(t, 0);
 }
 
 void Scheduler::on_event(int self, sched::Event event, const void* object, const char* name) {
-  std::unique_lock<std::mutex> lock(mutex_);
   ThreadState& s = threads_[self];
   trace_.push_back(TraceEvent{step_, self - label_shift_, kind_of(event), object, name ? name : "", s.op_index, 0});
   ++step_;
@@ -242,7 +242,7 @@ void Scheduler::on_event(int self, sched::Event event, const void* object, const
       break;
   }
   if (event != sched::Event::wait) s.waiting = false;
-  reschedule(lock, self);
+  reschedule(self);
   s.waiting = false;
 }
 
@@ -284,57 +284,24 @@ RunVerdict Scheduler::run_threads(std::vector<std::function<void()>> bodies) {
   const int n = static_cast<int>(bodies.size());
   HARNESS_CHECK(n <= kMaxThreads);
   if (n == 0) return RunVerdict::finished;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    threads_.assign(n + 1, ThreadState{});
-    trace_.reserve(1024);  // enough for most runs; beyond 128 KiB ASan would mmap each time
-    threads_[0].finished = true;
-    current_ = -1;  // nobody runs until every thread is parked
-  }
+  threads_.assign(n + 1, ThreadState{});
+  trace_.reserve(1024);  // enough for most runs; beyond 128 KiB ASan would mmap each time
+  threads_[0].finished = true;
+  FiberContext caller;
+  caller_ = &caller;
   g_scheduler = this;
   sched::hook.store(&Scheduler::hook);
 
-  for (int t = 1; t <= n; t++) {
-    workers().start(t, [this, t, &bodies] {
-      t_thread = t;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        turn_[t].wait(lock, [&] { return current_ == t && !stopped_; });
-      }
-      bodies[t - 1]();
-      std::unique_lock<std::mutex> lock(mutex_);
-      threads_[t].finished = true;
-      threads_[t].op_index = -1;
-      threads_[t].progress_step = ++step_;
-      if (!stopped_) {
-        // Wake whoever is next (or the main thread when all are done).
-        bool any_left = false;
-        for (int u = 1; u <= static_cast<int>(threads_.size()) - 1; u++) any_left |= !threads_[u].finished;
-        if (any_left) {
-          reschedule(lock, t);
-        } else {
-          current_ = 0;
-          turn_[0].notify_one();
-        }
-      }
-    });
-  }
-  std::unique_lock<std::mutex> lock(mutex_);
-  reschedule(lock, 0);  // the first choice
-  turn_[0].wait(lock, [&] { return current_ == 0 || stopped_; });
-  const bool stuck = stopped_;
+  bodies_ = &bodies;
+  for (int t = 1; t <= n; t++) worker(t).scheduler = this;
+  reschedule(0);  // the first choice; back here when all are done or the run stopped
   const RunVerdict verdict =
-      !stuck ? RunVerdict::finished : (deadlock_report_.empty() ? RunVerdict::step_limit : RunVerdict::deadlock);
-  std::vector<bool> parked(n + 1);
-  for (int t = 1; t <= n; t++) parked[t] = !threads_[t].finished;
-  lock.unlock();
-  for (int t = 1; t <= n; t++) {
-    if (parked[t])
-      workers().abandon(t);  // parked forever; the caller reports and exits
-    else
-      workers().wait(t);
-  }
+      !stopped_ ? RunVerdict::finished : (deadlock_report_.empty() ? RunVerdict::step_limit : RunVerdict::deadlock);
+  for (int t = 1; t <= n; t++)
+    if (!threads_[t].finished) abandon(t);  // suspended for good; the caller reports
   sched::hook.store(nullptr);
   g_scheduler = nullptr;
+  caller_ = nullptr;
+  bodies_ = nullptr;
   return verdict;
 }

@@ -1,16 +1,16 @@
-// The deterministic scheduler: runs logical threads on real OS threads, one at a time,
-// handing control over only at scheduling points (impl's sched hook: every lock
-// acquire and release, and the annotated race windows). Same strategy choices, same
-// interleaving, same verdict.
+// The deterministic scheduler: runs logical threads as fibers (fiber.h) on the calling
+// OS thread, one at a time, handing control over only at scheduling points (impl's
+// sched hook: every lock acquire and release, and the annotated race windows). Same
+// strategy choices, same interleaving, same verdict.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "fiber.h"
 #include "strategy.h"
 #include "sync.h"
 
@@ -40,7 +40,7 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Runs bodies[i] as logical thread i + 1 until every one returns, all are stuck
-  // (deadlock; the stuck OS threads are left parked), or max_steps points pass.
+  // (deadlock; the stuck fibers are left suspended for good), or max_steps points pass.
   RunVerdict run(std::vector<std::function<void()>> bodies);
   // Runs body alone as logical thread 0 (a program's sequential prefix): no choice to
   // make, but a deadlock or the step limit is caught and reported as in run().
@@ -75,11 +75,24 @@ class Scheduler {
     int op_index = -1;
   };
 
+  // The fiber that plays logical thread t (scheduler.cpp), kept from run to run.
+  struct Worker;
+  static std::unique_ptr<Worker>& worker_slot(int t);
+  static Worker& worker(int t);
+  // Worker t is suspended for good (a deadlock): the next run gets a new one.
+  static void abandon(int t);
+  // Logical thread t's part of the run: its body, then finish.
+  void play(int t);
+
   RunVerdict run_threads(std::vector<std::function<void()>> bodies);
   static void hook(sched::Event event, const void* object, const char* name);
   void on_event(int self, sched::Event event, const void* object, const char* name);
-  // Picks the next thread and, if it is not self, parks self until it is chosen.
-  void reschedule(std::unique_lock<std::mutex>& lock, int self);
+  // Picks the next thread (0, the caller of run(), once all are done or stopped) and,
+  // if it is not self, switches to it; returns when self is chosen again.
+  void reschedule(int self);
+  void switch_to(int self, int next);
+  // Logical thread t returned from its body.
+  void finish(int t);
   // The threads that may run next, self first when it may; returns their count.
   int runnable(int self, int* out) const;
   void describe_deadlock();
@@ -90,10 +103,8 @@ class Scheduler {
 
   Strategy& strategy_;
   const std::uint64_t max_steps_;
-  std::mutex mutex_;
-  // One per logical thread (0: the main thread), so a handoff wakes only the thread
-  // chosen, not every parked one.
-  std::condition_variable turn_[kMaxThreads + 1];
+  FiberContext* caller_ = nullptr;  // during run(): the context of run()'s caller
+  const std::vector<std::function<void()>>* bodies_ = nullptr;  // during run()
   int current_ = 0;
   int label_shift_ = 0;   // logical thread label = worker index - label_shift_ (1 in run_alone)
   std::uint64_t run_base_step_ = 0;  // step_ when run() began: strategies count from there

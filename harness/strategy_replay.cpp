@@ -8,8 +8,8 @@ class ReplayStrategy : public Strategy {
  public:
   explicit ReplayStrategy(std::vector<std::uint8_t> choices) : choices_(std::move(choices)) {}
   // A byte below kPreemptFrom keeps the running thread (runnable[0]); from it up, it
-  // names another. Preemption is the rare choice: each one costs two OS thread
-  // switches, and a few well-placed ones are what a race needs.
+  // names another. Preemption is the rare choice: a few well-placed ones are what a
+  // race needs.
   int choose(const Choice& c) override {
     if (next_ >= choices_.size()) return c.runnable[0];
     return c.runnable[replay_choice_index(choices_[next_++], c.count)];

@@ -25,7 +25,8 @@ constexpr int kNoteSlots = 16;  // threads whose last operation a report shows
 struct Note {
   std::atomic<const Op*> op{nullptr};  // nullptr: idle
   std::atomic<std::size_t> index{0};
-  std::atomic<pid_t> tid{0};            // the thread (as the lock validator names it)
+  char task[64] = "";                   // sched::task_name(), as the lock validator names it;
+                                        // written before the task's first op is published
 };
 Note notes[kNoteSlots];
 std::atomic<int> next_note{0};
@@ -53,7 +54,7 @@ std::string operations() {
   for (int i = 0; i < kNoteSlots; i++)
     if (const Op* op = notes[i].op.load()) {
       const std::size_t index = notes[i].index.load();
-      out += "  thread " + std::to_string(notes[i].tid.load()) + ": last started operation " +
+      out += std::string("  ") + notes[i].task + ": last started operation " +
              (index == kNoIndex ? "" : "#" + std::to_string(index) + " ") + format_op(*op) + "\n";
     }
   return out;
@@ -97,14 +98,18 @@ double limit_seconds() {
   return default_seconds;
 }
 
-thread_local int t_note = -1;
+// The running task's note (sync.h: a thread, or a fiber of the scheduler).
+struct NoteSlot {
+  int index = -1;
+};
 
 Note& my_note() {
-  if (t_note < 0) {
-    t_note = next_note.fetch_add(1) % kNoteSlots;
-    notes[t_note].tid = gettid();
+  NoteSlot& slot = sched::task_local<NoteSlot>();
+  if (slot.index < 0) {
+    slot.index = next_note.fetch_add(1) % kNoteSlots;
+    std::snprintf(notes[slot.index].task, sizeof notes[slot.index].task, "%s", sched::task_name().c_str());
   }
-  return notes[t_note];
+  return notes[slot.index];
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // The lock validator behind SpinLock (see sync.h for what it reports).
 //
-// Each thread keeps the stack of locks it holds, with the site that took each. A
-// lock's owner_ points at its holder's stack, so a recursive acquire is one compare.
+// Each task (sync.h: a thread, or a fiber of the scheduler) keeps the stack of locks
+// it holds, with the site that took each. A lock's owner_ points at its holder's
+// stack, so a recursive acquire is one compare.
 // Lock classes (names) are numbered at construction; the run's observed order is a
 // matrix of class pairs (held -> taken), each first seen at a recorded site. Known
 // pairs are read without a lock; the first sighting of a pair takes graph_mutex.
-// Threads register their stacks so that a hang report can say what each holds.
+// Tasks register their stacks so that a hang report can say what each holds.
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,7 +57,7 @@ struct ThreadLocks {
   std::atomic<const SpinLock*> waiting_for{nullptr};  // between before_acquire and acquired
   Site waiting_site{};
   int slot = -1;
-  const pid_t tid = gettid();  // names the thread in reports, as the watchdog does
+  const std::string name = sched::task_name();  // for reports, as the watchdog names it
 
   ThreadLocks() {
     for (int i = 0; i < kMaxThreads; i++) {
@@ -72,10 +73,7 @@ struct ThreadLocks {
   }
 };
 
-ThreadLocks& self() {
-  thread_local ThreadLocks locks;
-  return locks;
-}
+ThreadLocks& self() { return sched::task_local<ThreadLocks>(); }
 
 // Pairs of classes (held -> taken): 0 unseen, 1 seen (edge_site valid).
 std::atomic<unsigned char> edge_seen[kMaxClasses][kMaxClasses];
@@ -220,7 +218,7 @@ std::string describe_threads() {
       line += std::string(line.empty() ? "holds " : ", ") + t->held[j].lock->name() + " (" + where(t->held[j].site) + ")";
     if (const SpinLock* w = t->waiting_for.load(std::memory_order_relaxed))
       line += std::string(line.empty() ? "" : "; ") + "waits for " + w->name() + " at " + where(t->waiting_site);
-    if (!line.empty()) out += "  thread " + std::to_string(t->tid) + ": " + line + "\n";
+    if (!line.empty()) out += "  " + t->name + ": " + line + "\n";
   }
   return out;
 }

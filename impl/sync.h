@@ -48,6 +48,49 @@ inline void point(const char* name) {
 // Called in a loop while waiting for another thread (e.g. swapoff draining users).
 void wait(const void* object, const char* name);
 
+// A task is what the kernel would call a thread (and, for per-cpu data, a cpu): an OS
+// thread, or a logical thread that the harness's scheduler runs as a fiber on one OS
+// thread. What the kernel keeps per thread or per cpu (the lock validator's held
+// locks, zbud's eviction record, zswap's compression buffer) is task-local, not
+// thread_local, so that fibers sharing an OS thread keep theirs apart.
+class TaskLocals {
+ public:
+  // label > 0: the scheduler's fiber for logical thread `label`; 0: an OS thread's own.
+  explicit TaskLocals(int label = 0) : label_(label) {}
+  ~TaskLocals();  // destroys what task_local() created in it, the latest first
+  TaskLocals(const TaskLocals&) = delete;
+  TaskLocals& operator=(const TaskLocals&) = delete;
+
+  int label() const { return label_; }
+  void*& slot(int index) { return slots_[index]; }
+
+  static constexpr int kMaxSlots = 8;
+
+ private:
+  const int label_;
+  void* slots_[kMaxSlots] = {};
+};
+
+// The running task's storage on the calling OS thread: what switch_task_locals() set,
+// else the thread's own.
+TaskLocals& current_task_locals();
+// The scheduler, as it switches fibers: `locals` (nullptr: the thread's own) from now on.
+void switch_task_locals(TaskLocals* locals);
+// "thread <tid>", or "fiber <label> (thread <tid>)": the running task, for reports.
+std::string task_name();
+
+// Numbers a kind of task-local object; destroy deletes one.
+int register_task_local(void (*destroy)(void*));
+
+// The running task's T, value-initialized on its first use in the task.
+template <class T>
+T& task_local() {
+  static const int index = register_task_local([](void* p) { delete static_cast<T*>(p); });
+  void*& slot = current_task_locals().slot(index);
+  if (!slot) slot = new T();
+  return *static_cast<T*>(slot);
+}
+
 }  // namespace sched
 
 class SpinLock;

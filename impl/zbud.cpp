@@ -279,18 +279,18 @@ void release_buddy(zbud_pool* pool, unsigned long handle, zbud_header* zhdr, Bud
 
 enum class FrameDisposal { free_it, hand_back };
 
-// The handle this thread is evicting, for the eviction-contract check in zbud_free.
+// The handle this task (sync.h) is evicting, for the eviction-contract check in zbud_free.
 struct Eviction {
   const zbud_pool* pool = nullptr;
   unsigned long handle = 0;
 };
-thread_local Eviction t_evicting;
 
 int evict(zbud_pool* pool, unsigned long handle) {
   if (!ZSWAP_HARNESS_CHECKS) return pool->ops->evict(pool, handle);
-  t_evicting = Eviction{pool, handle};
+  Eviction& evicting = sched::task_local<Eviction>();
+  evicting = Eviction{pool, handle};
   const int ret = pool->ops->evict(pool, handle);
-  t_evicting = Eviction{};
+  evicting = Eviction{};
   return ret;
 }
 
@@ -414,7 +414,10 @@ int zbud_alloc(zbud_pool* pool, int size, unsigned long* handle) {
 
 void zbud_free(zbud_pool* pool, unsigned long handle) {
   // evict(h) frees h or nothing (the eviction contract, above).
-  ZSWAP_HARNESS_BUG_ON(t_evicting.pool == pool && t_evicting.handle != handle);
+  if (ZSWAP_HARNESS_CHECKS) {
+    const Eviction& evicting = sched::task_local<Eviction>();
+    ZSWAP_BUG_ON(evicting.pool == pool && evicting.handle != handle);
+  }
   SpinGuard guard(pool->lock);
   const handle_slot slot = live_slot_of(pool, handle);
   zbud_header* zhdr = slot_header(slot);

@@ -28,6 +28,11 @@ struct zswap_header {
 };
 static_assert(sizeof(zswap_header) == 8);
 
+// The kernel's per-cpu zswap_dstmem: a store compresses into it, then copies out.
+struct CompressBuffer {
+  unsigned char bytes[kCompressBufferSize];
+};
+
 constexpr unsigned SWP_TYPE_SHIFT = 58;
 constexpr std::uint64_t swp_entry(unsigned type, pgoff_t offset) {
   return (std::uint64_t{type} << SWP_TYPE_SHIFT) | offset;
@@ -368,8 +373,8 @@ int zswap_frontswap_store(zswap* zs, unsigned type, pgoff_t offset, const unsign
   entry = new zswap_entry{};
 
   {
-    // Compress into the per-cpu destination buffer.
-    thread_local unsigned char dst[kCompressBufferSize];
+    // Compress into the per-cpu destination buffer (the task's: sync.h).
+    unsigned char* const dst = sched::task_local<CompressBuffer>().bytes;
     const std::size_t dlen = compress_page(zs->config.compressor, page, PAGE_SIZE, dst);
     if (dlen == 0) {
       ret = -EINVAL;

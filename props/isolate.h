@@ -5,7 +5,7 @@
 // A worker is forked at the first case and runs case after case: a fork and a leak
 // check per case cost ten times the case itself. The case that kills the worker is the
 // failing case; any failing case retires its worker (its state may be broken: threads
-// parked in a deadlock, objects left behind on purpose), and the next case gets a new
+// suspended in a deadlock, objects left behind on purpose), and the next case gets a new
 // one. Between cases a worker forgets what would make one case's verdict depend on an
 // earlier one: the lock order the lock validator saw, and what a case left allocated.
 //

@@ -141,7 +141,7 @@ void pct_case(const Program& program, int) {
     std::fprintf(stderr, "schedule %s\n", spec.c_str());  // names the schedule if the run dies
     const auto strategy = parse_strategy(spec);
     const RaceResult result = run_zswap_race(program, *strategy);
-    // (A deadlock leaves threads parked: the failing case retires its worker.)
+    // (A deadlock leaves threads suspended: the failing case retires its worker.)
     if (result.divergence) RC_FAIL(result.divergence->message + " [schedule " + spec + "]");
   }
 }

@@ -44,7 +44,7 @@ TEST(Scheduler, ReportsALockOrderDeadlockWithItsHolders) {
   // The lock validator names the inversion first; recorded here (not aborting) so the
   // run goes on into the deadlock the scheduler must name as well.
   lockdep::set_report_handler([](const std::string& m) { g_lockdep_report = m; });
-  // Kept alive (reachable, so LSan is satisfied) for the threads left parked on them.
+  // Kept alive (reachable, so LSan is satisfied) for the fibers left suspended on them.
   static auto* a = new SpinLock("lock A");
   static auto* b = new SpinLock("lock B");
   // Choices: start T1; T1 takes A; at T1's acquire of B, preempt (>= 224) to T2; T2
@@ -88,6 +88,35 @@ TEST(Scheduler, APrefixWaitingForeverIsADeadlockOfThreadZero) {
   });
   ASSERT_EQ(v, RunVerdict::deadlock);
   EXPECT_EQ(scheduler->deadlock_report(), "thread 0 waits for a condition no other thread can establish");
+}
+
+// What the kernel keeps per thread (the lock validator's held locks, the eviction
+// record, the per-cpu buffer) is task-local: fibers sharing an OS thread keep theirs.
+struct Marker {
+  int value = 0;
+};
+
+TEST(Scheduler, EachThreadKeepsItsOwnTaskLocalsAcrossSwitches) {
+  sched::task_local<Marker>().value = 99;  // the test's own thread
+  // Choices: start T1; at T1's point preempt to T2; at T2's point preempt back to T1.
+  static auto* strategy = make_replay_strategy({0, 255, 255}).release();
+  Scheduler scheduler(*strategy, 1000);
+  int seen[3] = {};
+  auto body = [&seen](int t) {
+    return [&seen, t] {
+      sched::task_local<Marker>().value = t;
+      sched::point("switch");
+      seen[t] = sched::task_local<Marker>().value;
+    };
+  };
+  ASSERT_EQ(scheduler.run({body(1), body(2)}), RunVerdict::finished);
+  std::string order;
+  for (const TraceEvent& e : scheduler.trace())
+    if (e.kind == TraceEvent::Kind::point) order += std::to_string(e.thread);
+  EXPECT_EQ(order, "12");  // both were at their point at once
+  EXPECT_EQ(seen[1], 1);
+  EXPECT_EQ(seen[2], 2);
+  EXPECT_EQ(sched::task_local<Marker>().value, 99);
 }
 
 // Counts the seeds (1..n) under which a strategy makes the program fail.

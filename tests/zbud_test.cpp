@@ -183,7 +183,7 @@ TEST_F(ZbudFixture, MigrationKeepsHandlesAndBytes) {
 
 #if ZSWAP_HARNESS_CHECKS  // the release build leaves out zbud's checks of its API's use
 TEST_F(ZbudFixture, UnbalancedUnmapIsABug) {
-  // Other tests in this binary leave threads parked (the scheduler's deadlock test).
+  // Other tests in this binary may have started threads.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   const unsigned long h = alloc_ok(10);
   EXPECT_DEATH(zbud_unmap(pool, h), "kernel BUG");

@@ -122,7 +122,7 @@ int explore_file(const std::string& file, const Program& program, const Options&
   std::printf("FAIL: a schedule with %d preemptions fails (%s)%s%s\n", r.bound, counts,
               saved ? "; saved with the program to " : "; not saved", saved ? out.c_str() : "");
   std::fflush(stdout);
-  if (r.failure->stuck) std::_Exit(1);  // threads are parked inside the system
+  if (r.failure->stuck) std::_Exit(1);  // threads are suspended inside the system
   return 1;
 }
 
@@ -154,7 +154,7 @@ int run_loaded(const std::string& file, const Program& program, const Target& ta
     }
     std::printf("%s\n", result.divergence ? "FAIL" : "PASS: no deadlock, invariants hold, every slot linearizable");
     std::fflush(stdout);
-    if (result.stuck) std::_Exit(1);  // threads are parked inside the system
+    if (result.stuck) std::_Exit(1);  // threads are suspended inside the system
     return result.divergence ? 1 : 0;
   }
   const RunResult result = run_program(program);
