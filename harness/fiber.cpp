@@ -1,7 +1,12 @@
 #include "fiber.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
+
+#include "check.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -20,6 +25,7 @@
 
 #if FIBER_ASAN
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 #if FIBER_TSAN
 #include <sanitizer/tsan_interface.h>
@@ -82,12 +88,18 @@ FiberContext::FiberContext() {
 }
 
 FiberContext::FiberContext(void (*entry)(void*), void* arg)
-    : stack_(new char[kStackSize]), entry_(entry), arg_(arg), stack_bottom_(stack_.get()), stack_size_(kStackSize) {
+    : guard_size_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))), entry_(entry), arg_(arg), stack_size_(kStackSize) {
+  void* mapping = mmap(nullptr, guard_size_ + kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                       -1, 0);
+  HARNESS_CHECK(mapping != MAP_FAILED);
+  HARNESS_CHECK(mprotect(mapping, guard_size_, PROT_NONE) == 0);
+  stack_ = static_cast<char*>(mapping) + guard_size_;
+  stack_bottom_ = stack_;
 #if defined(__x86_64__)
   // The frame zswap_fiber_swap pops: r15, r14, r13, r12 = start, rbx = this, rbp = 0
   // (the end of a frame-pointer walk), then its return address, zswap_fiber_first,
   // which then finds the stack 16-byte aligned for its call, as the ABI wants.
-  const auto top = reinterpret_cast<std::uintptr_t>(stack_.get() + kStackSize) & ~std::uintptr_t{15};
+  const auto top = reinterpret_cast<std::uintptr_t>(stack_ + kStackSize) & ~std::uintptr_t{15};
   void** frame = reinterpret_cast<void**>(top - 72);
   void (*start_function)(FiberContext*) = &FiberContext::start;
   void* const initial[9] = {nullptr, nullptr, nullptr, reinterpret_cast<void*>(start_function), this, nullptr,
@@ -96,7 +108,7 @@ FiberContext::FiberContext(void (*entry)(void*), void* arg)
   saved_sp_ = frame;
 #else
   getcontext(context_.get());
-  context_->uc_stack.ss_sp = stack_.get();
+  context_->uc_stack.ss_sp = stack_;
   context_->uc_stack.ss_size = kStackSize;
   context_->uc_link = nullptr;
   const auto address = reinterpret_cast<std::uintptr_t>(this);
@@ -110,6 +122,7 @@ FiberContext::FiberContext(void (*entry)(void*), void* arg)
 }
 
 FiberContext::~FiberContext() {
+  if (stack_) munmap(stack_ - guard_size_, guard_size_ + kStackSize);
 #if FIBER_TSAN
   if (owns_tsan_fiber_) __tsan_destroy_fiber(tsan_fiber_);
 #endif
@@ -130,6 +143,17 @@ void FiberContext::switch_to(FiberContext& to) {
   swapcontext(context_.get(), to.context_.get());
 #endif
   arrived();
+}
+
+void FiberContext::keep_frames_reachable() const {
+#if FIBER_ASAN
+#if defined(__x86_64__)
+  const char* live = static_cast<const char*>(saved_sp_);  // its frames: from there to the top
+#else
+  const char* live = stack_;
+#endif
+  __lsan_register_root_region(live, static_cast<std::size_t>(stack_ + kStackSize - live));
+#endif
 }
 
 void FiberContext::arrived() {

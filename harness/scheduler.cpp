@@ -55,10 +55,10 @@ Scheduler::Worker& Scheduler::worker(int t) {
 }
 
 void Scheduler::abandon(int t) {
-  // Kept for good: the worker's stack holds the frames it stopped in, and what they
-  // point at must stay reachable (LSan).
+  // Kept for good, with what its frames point at (the caller reports and exits).
   static auto* abandoned = new std::vector<std::unique_ptr<Worker>>;
   abandoned->push_back(std::move(worker_slot(t)));
+  abandoned->back()->context.keep_frames_reachable();
 }
 
 void Scheduler::play(int t) {
