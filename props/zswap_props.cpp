@@ -136,10 +136,8 @@ struct ZswapCommand : rc::state::Command<Model, Sut> {
 // The type's slots whose page is not in the swap cache, that is, not being written.
 std::vector<std::uint16_t> slots_not_being_written(const Model& model, unsigned type) {
   std::vector<std::uint16_t> slots;
-  ref::Page page;
-  ref::Source source;
   for (std::uint16_t offset = 0; offset < kConfig.slots_per_type; offset++)
-    if (model.ref->load(type, offset, &page, &source), source != ref::Source::swap_cache) slots.push_back(offset);
+    if (model.ref->source_of(type, offset) != ref::Source::swap_cache) slots.push_back(offset);
   return slots;
 }
 
