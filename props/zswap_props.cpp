@@ -8,6 +8,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
 
+#include <array>
 #include <cerrno>
 #include <memory>
 #include <ostream>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "boundaries.h"
+#include "check.h"
 #include "copy_on_write.h"
 #include "counterexample.h"
 #include "isolate.h"
@@ -105,7 +107,8 @@ constexpr Boundary<ZswapStep> kBoundaries[] = {
 const BoundaryTally<ZswapStep> boundaries{kBoundaries};
 
 // Few types and offsets, so operations meet; offset 32 is past the last slot.
-rc::Gen<std::uint16_t> gen_type() { return rc::gen::inRange<std::uint16_t>(0, 2); }
+constexpr std::uint16_t kTypes = 2;  // the types commands name
+rc::Gen<std::uint16_t> gen_type() { return rc::gen::inRange<std::uint16_t>(0, kTypes); }
 rc::Gen<std::uint16_t> gen_offset() {
   return rc::gen::weightedOneOf<std::uint16_t>({{9, rc::gen::inRange<std::uint16_t>(0, 6)}, {1, rc::gen::just<std::uint16_t>(32)}});
 }
@@ -133,20 +136,38 @@ struct ZswapCommand : rc::state::Command<Model, Sut> {
   ZswapOutcome step(Model& model) const { return zswap_ref_step(model.ref.write(), op); }
 };
 
-// The type's slots whose page is not in the swap cache, that is, not being written.
-std::vector<std::uint16_t> slots_not_being_written(const Model& model, unsigned type) {
-  std::vector<std::uint16_t> slots;
-  for (std::uint16_t offset = 0; offset < kConfig.slots_per_type; offset++)
-    if (model.ref->source_of(type, offset) != ref::Source::swap_cache) slots.push_back(offset);
-  return slots;
-}
+// What the generators read of the state a command is made for. A command's generator
+// keeps it for as long as the command can shrink (rapidcheck shrinks a command by
+// making it again): were that a copy of the model, the apply that follows would find
+// SwapRef shared and copy all of it, at every step of every case.
+struct Glance {
+  explicit Glance(const Model& model)
+      : filling_writeback(model.filling_writeback()), pool_pages(model.pool_pages()) {
+    if (!filling_writeback) return;  // being_written is read only while filling
+    HARNESS_CHECK(kConfig.slots_per_type <= 64);
+    for (unsigned type = 0; type < kTypes; type++)
+      for (std::uint16_t offset = 0; offset < kConfig.slots_per_type; offset++)
+        if (model.ref->source_of(type, offset) == ref::Source::swap_cache) being_written[type] |= 1ull << offset;
+  }
+  // The type's slots whose page is not in the swap cache, that is, not being written.
+  std::vector<std::uint16_t> slots_not_being_written(unsigned type) const {
+    std::vector<std::uint16_t> slots;
+    for (std::uint16_t offset = 0; offset < kConfig.slots_per_type; offset++)
+      if (!(being_written[type] >> offset & 1)) slots.push_back(offset);
+    return slots;
+  }
+
+  bool filling_writeback;
+  std::uint64_t pool_pages;
+  std::array<std::uint64_t, kTypes> being_written{};  // bit o: slot o is in the swap cache
+};
 
 struct Store : ZswapCommand {
-  explicit Store(const Model& model) : ZswapCommand(OpCode::store) {
+  explicit Store(const Glance& glance) : ZswapCommand(OpCode::store) {
     op.arg[0] = *gen_type();
     // A burst does not store to a slot being written: that would complete the write.
-    op.arg[1] = model.filling_writeback() ? *rc::gen::elementOf(slots_not_being_written(model, op.arg[0]))
-                                          : *gen_offset();
+    op.arg[1] = glance.filling_writeback ? *rc::gen::elementOf(glance.slots_not_being_written(op.arg[0]))
+                                         : *gen_offset();
     op.arg[2] = *rc::gen::inRange<std::uint16_t>(0, 6);  // every page kind
     op.arg[3] = *rc::gen::inRange<std::uint16_t>(0, 3);  // few seeds: equal pages recur
   }
@@ -197,17 +218,17 @@ struct CompleteIo : ZswapCommand {
 
 // The smallest percent whose limit is the pool's size (exactly it while RAM has at
 // most 100 pages: one percent more adds at most one page to the limit).
-std::uint16_t percent_at(const Model& model) {
-  return static_cast<std::uint16_t>((model.pool_pages() * 100 + kConfig.totalram_pages - 1) /
+std::uint16_t percent_at(const Glance& glance) {
+  return static_cast<std::uint16_t>((glance.pool_pages * 100 + kConfig.totalram_pages - 1) /
                                     kConfig.totalram_pages);
 }
 
 struct SetPoolPercent : ZswapCommand {
-  explicit SetPoolPercent(const Model& model) : ZswapCommand(OpCode::set_pool_percent) {
+  explicit SetPoolPercent(const Glance& glance) : ZswapCommand(OpCode::set_pool_percent) {
     // Half the time the limit the pool is at: the next store enters the fullest pool
     // it may, and the one after meets the limit.
     op.arg[0] = *rc::gen::weightedOneOf<std::uint16_t>(
-        {{1, rc::gen::element<std::uint16_t>(0, 2, 5, 10, 20)}, {1, rc::gen::just(percent_at(model))}});
+        {{1, rc::gen::element<std::uint16_t>(0, 2, 5, 10, 20)}, {1, rc::gen::just(percent_at(glance))}});
   }
 };
 
@@ -221,16 +242,13 @@ struct FailSlab : ZswapCommand {
 
 using CommandPtr = std::shared_ptr<const ZswapCommand::CommandType>;
 
-// Cmd, made for the state the sequence is in. The state is a copy that lives as long
-// as the command can shrink: rapidcheck shrinks it by running its constructor again.
+// Cmd, made for the state the sequence is in (seen through glance: see Glance).
 template <typename Cmd>
-rc::Gen<CommandPtr> gen_op(const std::shared_ptr<const Model>& model) {
-  return rc::gen::exec([model]() -> CommandPtr {
-    if constexpr (std::is_constructible_v<Cmd, const Model&>)
-      return std::make_shared<Cmd>(*model);
-    else
-      return std::make_shared<Cmd>();
-  });
+rc::Gen<CommandPtr> gen_op(const Glance& glance) {
+  if constexpr (std::is_constructible_v<Cmd, const Glance&>)
+    return rc::gen::exec([glance]() -> CommandPtr { return std::make_shared<Cmd>(glance); });
+  else
+    return rc::gen::exec([]() -> CommandPtr { return std::make_shared<Cmd>(); });
 }
 
 // Stores and loads most often; a burst case stores and shrinks instead (see Mix).
@@ -238,13 +256,14 @@ rc::Gen<CommandPtr> gen_op(const std::shared_ptr<const Model>& model) {
 // rapidcheck tries (twice: it builds one it never uses); this builds the one picked, with
 // weightedOneOf's draw: join(weightedElement), over indices instead of generators.
 rc::Gen<CommandPtr> gen_command(const Model& model) {
-  using MakeGen = rc::Gen<CommandPtr> (*)(const std::shared_ptr<const Model>&);
+  using MakeGen = rc::Gen<CommandPtr> (*)(const Glance&);
   static constexpr MakeGen kGens[] = {&gen_op<Store>,  &gen_op<Load>,       &gen_op<Invalidate>,
                                       &gen_op<Compact>, &gen_op<Swapoff>,    &gen_op<Swapon>,
                                       &gen_op<Shrink>,  &gen_op<CompleteIo>, &gen_op<SetPoolPercent>,
                                       &gen_op<FailPages>, &gen_op<FailSlab>};
+  const Glance glance(model);
   const bool burst = model.mix == Mix::writeback_burst;
-  const std::size_t completes = model.filling_writeback() ? 0 : 1;  // ops that complete writes
+  const std::size_t completes = glance.filling_writeback ? 0 : 1;  // ops that complete writes
   const auto picked = rc::gen::weightedElement<std::size_t>({{burst ? 6u : 3u, 0},
                                                              {burst ? 1u : 2u, 1},
                                                              {completes, 2},
@@ -256,9 +275,7 @@ rc::Gen<CommandPtr> gen_command(const Model& model) {
                                                              {1, 8},
                                                              {1, 9},
                                                              {1, 10}});
-  return rc::gen::join(rc::gen::map(picked, [state = std::make_shared<const Model>(model)](std::size_t i) {
-    return kGens[i](state);
-  }));
+  return rc::gen::join(rc::gen::map(picked, [glance](std::size_t i) { return kGens[i](glance); }));
 }
 
 Program program_of(const rc::state::Commands<ZswapCommand::CommandType>& commands) {
