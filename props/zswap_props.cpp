@@ -20,7 +20,6 @@
 #include "copy_on_write.h"
 #include "counterexample.h"
 #include "isolate.h"
-#include "program_commands.h"
 #include "zswap_sides.h"
 
 namespace {
@@ -41,14 +40,13 @@ std::ostream& operator<<(std::ostream& os, Mix mix) {  // for the counterexample
 
 // The swap system's model: SwapRef (shared between copies until one changes it), and
 // the case's mix. The mix only steers what the generators pick (filling_writeback): no
-// command's run or apply, nor any boundary, reads it, so a case's worker runs the
-// program on a uniform model (run_case).
+// command's transition or check, nor any boundary, reads it, so a case's worker runs
+// the program on a uniform model (run_case).
 struct Model {
   explicit Model(Compressor compressor) : ref(std::in_place, zswap_ref_config(compressor)) {}
   CopyOnWrite<ref::SwapRef> ref;
   Mix mix = Mix::uniform;
 
-  std::uint64_t pool_limit() const { return ref->max_pool_pages(); }
   std::uint64_t pool_pages() const { return ref->stats().pool_pages; }
   std::uint64_t in_flight() const { return ref->stats().outstanding_writeback_pages; }
   bool filling_writeback() const {
@@ -56,12 +54,22 @@ struct Model {
   }
 };
 
+// What the boundaries read of the model, before or after an operation: a few numbers,
+// so that the worker need not keep the model as it was before (a copy of SwapRef).
+struct Snapshot {
+  explicit Snapshot(const ref::SwapRef& ref) : stats(ref.stats()), pool_limit(ref.max_pool_pages()) {}
+  ref::Stats stats;
+  std::uint64_t pool_limit;
+  std::uint64_t pool_pages() const { return stats.pool_pages; }
+  std::uint64_t in_flight() const { return stats.outstanding_writeback_pages; }
+};
+
 // One operation as the boundaries see it: the model before and after it.
 struct ZswapStep {
-  const Model& before;
+  const Snapshot& before;
   const Op& op;
   const ZswapOutcome& outcome;
-  const Model& after;
+  const Snapshot& after;
   // A store that got past its type and offset checks into zswap.
   bool stored_into_zswap() const {
     return op.code == OpCode::store && outcome.code != -ENODEV && outcome.code != -EINVAL;
@@ -83,17 +91,17 @@ constexpr Boundary<ZswapStep> kBoundaries[] = {
     // A store that brought the pool from below its limit to exactly it.
     {"store_reaches_limit",
      [](const ZswapStep& s) {
-       return s.stored_into_zswap() && s.before.pool_pages() < s.before.pool_limit() &&
-              s.after.pool_pages() == s.after.pool_limit();
+       return s.stored_into_zswap() && s.before.pool_pages() < s.before.pool_limit &&
+              s.after.pool_pages() == s.after.pool_limit;
      }},
     // A store that began with the pool exactly at its limit: the fullest pool a store
     // enters without reclaim.
     {"store_at_limit",
-     [](const ZswapStep& s) { return s.stored_into_zswap() && s.before.pool_pages() == s.before.pool_limit(); }},
+     [](const ZswapStep& s) { return s.stored_into_zswap() && s.before.pool_pages() == s.before.pool_limit; }},
     // A store refused because its reclaim left the pool still over the limit.
     {"full_after_reclaim",
      [](const ZswapStep& s) {
-       const ref::Stats before = s.before.ref->stats(), after = s.after.ref->stats();
+       const ref::Stats &before = s.before.stats, &after = s.after.stats;
        return s.op.code == OpCode::store && s.outcome.code == -ENOMEM &&
               after.pool_limit_hit > before.pool_limit_hit && after.reject_reclaim_fail == before.reject_reclaim_fail;
      }},
@@ -101,7 +109,7 @@ constexpr Boundary<ZswapStep> kBoundaries[] = {
     {"limit_set_at_pool",
      [](const ZswapStep& s) {
        return s.op.code == OpCode::set_pool_percent && s.after.pool_pages() > 0 &&
-              s.after.pool_pages() == s.after.pool_limit();
+              s.after.pool_pages() == s.after.pool_limit;
      }},
 };
 const BoundaryTally<ZswapStep> boundaries{kBoundaries};
@@ -113,22 +121,25 @@ rc::Gen<std::uint16_t> gen_offset() {
   return rc::gen::weightedOneOf<std::uint16_t>({{9, rc::gen::inRange<std::uint16_t>(0, 6)}, {1, rc::gen::just<std::uint16_t>(32)}});
 }
 
-// What every command does: apply = the model's transition; run = predict with a copy
-// of the model, run impl, compare. Each operation below only generates its arguments
-// and states its precondition.
+// What every command does: apply = the model's transition (rapidcheck applies it while
+// it makes a case); run_and_apply = the transition, run impl, compare (the worker runs
+// a case with it). Each operation below only generates its arguments and states its
+// precondition.
 struct ZswapCommand : rc::state::Command<Model, Sut> {
   Op op{};
   explicit ZswapCommand(OpCode code) { op.code = code; }
   explicit ZswapCommand(const Op& generated) : op(generated) {}  // a program's operation, in the worker
   void apply(Model& model) const override { step(model); }
-  void run(const Model& model, Sut& sut) const override {
-    Model expected(model);
-    const ZswapOutcome want = step(expected);
+  // In place of rapidcheck's run then apply, which made the transition twice, the
+  // first time on a copy of the model (a copy of SwapRef per operation).
+  void run_and_apply(Model& model, Sut& sut) const {
+    const Snapshot before(*model.ref);
+    const ZswapOutcome want = step(model);
     const ZswapOutcome got = zswap_impl_step(sut, op);
     std::string outcome;
-    const std::string diff = zswap_compare(want, got, *expected.ref, sut, &outcome);
+    const std::string diff = zswap_compare(want, got, *model.ref, sut, &outcome);
     if (!diff.empty()) RC_FAIL(format_op(op) + ": " + diff);
-    boundaries.observe(ZswapStep{model, op, want, expected});
+    boundaries.observe(ZswapStep{before, op, want, Snapshot(*model.ref)});
   }
   void show(std::ostream& os) const override { os << format_op(op); }
 
@@ -285,10 +296,12 @@ Program program_of(const rc::state::Commands<ZswapCommand::CommandType>& command
   return p;
 }
 
-// A case in its worker (program_commands.h).
+// A case in its worker: each operation as a command made from it, which has no
+// precondition (they held when rapidcheck made the sequence).
 void run_case(const Program& program, int) {
   Sut sut(zswap_impl_config(program.compressor));
-  run_program_commands<ZswapCommand>(program, [&program] { return Model(program.compressor); }, sut);
+  Model model(program.compressor);
+  for (const Op& op : program.ops) ZswapCommand(op).run_and_apply(model, sut);
 }
 const int kRunCase = register_case_runner(&run_case);
 
