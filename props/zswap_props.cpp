@@ -114,11 +114,22 @@ constexpr Boundary<ZswapStep> kBoundaries[] = {
 };
 const BoundaryTally<ZswapStep> boundaries{kBoundaries};
 
+// The generators that depend on no state are made once and shared (a generator is
+// immutable): making one is an allocation or more, each with a stack trace under ASan,
+// as much as drawing a value from it, for every argument of every command tried.
+template <std::uint16_t Min, std::uint16_t Max>
+const rc::Gen<std::uint16_t>& in_range() {
+  static const auto gen = rc::gen::inRange<std::uint16_t>(Min, Max);
+  return gen;
+}
+
 // Few types and offsets, so operations meet; offset 32 is past the last slot.
 constexpr std::uint16_t kTypes = 2;  // the types commands name
-rc::Gen<std::uint16_t> gen_type() { return rc::gen::inRange<std::uint16_t>(0, kTypes); }
-rc::Gen<std::uint16_t> gen_offset() {
-  return rc::gen::weightedOneOf<std::uint16_t>({{9, rc::gen::inRange<std::uint16_t>(0, 6)}, {1, rc::gen::just<std::uint16_t>(32)}});
+const rc::Gen<std::uint16_t>& gen_type() { return in_range<0, kTypes>(); }
+const rc::Gen<std::uint16_t>& gen_offset() {
+  static const auto gen =
+      rc::gen::weightedOneOf<std::uint16_t>({{9, in_range<0, 6>()}, {1, rc::gen::just<std::uint16_t>(32)}});
+  return gen;
 }
 
 // What every command does: apply = the model's transition (rapidcheck applies it while
@@ -179,8 +190,8 @@ struct Store : ZswapCommand {
     // A burst does not store to a slot being written: that would complete the write.
     op.arg[1] = glance.filling_writeback ? *rc::gen::elementOf(glance.slots_not_being_written(op.arg[0]))
                                          : *gen_offset();
-    op.arg[2] = *rc::gen::inRange<std::uint16_t>(0, 6);  // every page kind
-    op.arg[3] = *rc::gen::inRange<std::uint16_t>(0, 3);  // few seeds: equal pages recur
+    op.arg[2] = *in_range<0, 6>();  // every page kind
+    op.arg[3] = *in_range<0, 3>();  // few seeds: equal pages recur
   }
   void checkPreconditions(const Model& model) const override { RC_PRE(model.ref->is_on(op.arg[0])); }
 };
@@ -218,12 +229,12 @@ struct Swapon : ZswapCommand {
 };
 
 struct Shrink : ZswapCommand {
-  Shrink() : ZswapCommand(OpCode::shrink) { op.arg[0] = *rc::gen::inRange<std::uint16_t>(1, 8); }
+  Shrink() : ZswapCommand(OpCode::shrink) { op.arg[0] = *in_range<1, 8>(); }
   void checkPreconditions(const Model& model) const override { RC_PRE(model.pool_pages() > 0); }
 };
 
 struct CompleteIo : ZswapCommand {
-  CompleteIo() : ZswapCommand(OpCode::complete_io) { op.arg[0] = *rc::gen::inRange<std::uint16_t>(1, 8); }
+  CompleteIo() : ZswapCommand(OpCode::complete_io) { op.arg[0] = *in_range<1, 8>(); }
   void checkPreconditions(const Model& model) const override { RC_PRE(model.in_flight() > 0); }
 };
 
@@ -238,17 +249,17 @@ struct SetPoolPercent : ZswapCommand {
   explicit SetPoolPercent(const Glance& glance) : ZswapCommand(OpCode::set_pool_percent) {
     // Half the time the limit the pool is at: the next store enters the fullest pool
     // it may, and the one after meets the limit.
-    op.arg[0] = *rc::gen::weightedOneOf<std::uint16_t>(
-        {{1, rc::gen::element<std::uint16_t>(0, 2, 5, 10, 20)}, {1, rc::gen::just(percent_at(glance))}});
+    static const auto fixed = rc::gen::element<std::uint16_t>(0, 2, 5, 10, 20);
+    op.arg[0] = *rc::gen::weightedOneOf<std::uint16_t>({{1, fixed}, {1, rc::gen::just(percent_at(glance))}});
   }
 };
 
 struct FailPages : ZswapCommand {
-  FailPages() : ZswapCommand(OpCode::fail_pages) { op.arg[0] = *rc::gen::inRange<std::uint16_t>(1, 3); }
+  FailPages() : ZswapCommand(OpCode::fail_pages) { op.arg[0] = *in_range<1, 3>(); }
 };
 
 struct FailSlab : ZswapCommand {
-  FailSlab() : ZswapCommand(OpCode::fail_slab) { op.arg[0] = *rc::gen::inRange<std::uint16_t>(1, 2); }
+  FailSlab() : ZswapCommand(OpCode::fail_slab) { op.arg[0] = *in_range<1, 2>(); }
 };
 
 using CommandPtr = std::shared_ptr<const ZswapCommand::CommandType>;
@@ -256,13 +267,36 @@ using CommandPtr = std::shared_ptr<const ZswapCommand::CommandType>;
 // Cmd, made for the state the sequence is in (seen through glance: see Glance).
 template <typename Cmd>
 rc::Gen<CommandPtr> gen_op(const Glance& glance) {
-  if constexpr (std::is_constructible_v<Cmd, const Glance&>)
+  if constexpr (std::is_constructible_v<Cmd, const Glance&>) {
     return rc::gen::exec([glance]() -> CommandPtr { return std::make_shared<Cmd>(glance); });
-  else
-    return rc::gen::exec([]() -> CommandPtr { return std::make_shared<Cmd>(); });
+  } else {
+    static const auto gen = rc::gen::exec([]() -> CommandPtr { return std::make_shared<Cmd>(); });
+    return gen;
+  }
 }
 
-// Stores and loads most often; a burst case stores and shrinks instead (see Mix).
+// Which command gen_command makes (an index into its table): stores and loads most
+// often; a burst case stores and shrinks instead (see Mix).
+rc::Gen<std::size_t> make_pick(bool burst, bool filling_writeback) {
+  const std::size_t completes = filling_writeback ? 0 : 1;  // ops that complete writes
+  return rc::gen::weightedElement<std::size_t>({{burst ? 6u : 3u, 0},
+                                                {burst ? 1u : 2u, 1},
+                                                {completes, 2},
+                                                {1, 3},
+                                                {completes, 4},
+                                                {1, 5},
+                                                {burst ? 3u : 1u, 6},
+                                                {completes, 7},
+                                                {1, 8},
+                                                {1, 9},
+                                                {1, 10}});
+}
+const rc::Gen<std::size_t>& pick_command(bool burst, bool filling_writeback) {
+  static const rc::Gen<std::size_t> picks[2][2] = {{make_pick(false, false), make_pick(false, true)},
+                                                   {make_pick(true, false), make_pick(true, true)}};
+  return picks[burst][filling_writeback];
+}
+
 // weightedOneOf of the eleven generators would build all of them for each command
 // rapidcheck tries (twice: it builds one it never uses); this builds the one picked, with
 // weightedOneOf's draw: join(weightedElement), over indices instead of generators.
@@ -273,19 +307,7 @@ rc::Gen<CommandPtr> gen_command(const Model& model) {
                                       &gen_op<Shrink>,  &gen_op<CompleteIo>, &gen_op<SetPoolPercent>,
                                       &gen_op<FailPages>, &gen_op<FailSlab>};
   const Glance glance(model);
-  const bool burst = model.mix == Mix::writeback_burst;
-  const std::size_t completes = glance.filling_writeback ? 0 : 1;  // ops that complete writes
-  const auto picked = rc::gen::weightedElement<std::size_t>({{burst ? 6u : 3u, 0},
-                                                             {burst ? 1u : 2u, 1},
-                                                             {completes, 2},
-                                                             {1, 3},
-                                                             {completes, 4},
-                                                             {1, 5},
-                                                             {burst ? 3u : 1u, 6},
-                                                             {completes, 7},
-                                                             {1, 8},
-                                                             {1, 9},
-                                                             {1, 10}});
+  const rc::Gen<std::size_t>& picked = pick_command(model.mix == Mix::writeback_burst, glance.filling_writeback);
   return rc::gen::join(rc::gen::map(picked, [glance](std::size_t i) { return kGens[i](glance); }));
 }
 
