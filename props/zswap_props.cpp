@@ -173,7 +173,9 @@ void require(bool precondition) {
 struct Glance {
   explicit Glance(const Model& model)
       : filling_writeback(model.filling_writeback()), pool_pages(model.pool_pages()) {
-    if (!filling_writeback) return;  // being_written is read only while filling
+    // being_written is read only while filling, and is empty while nothing is in the swap
+    // cache (as the first stores of a burst): no slot to look up.
+    if (!filling_writeback || model.ref->stats().swap_cache_pages == 0) return;
     HARNESS_CHECK(kConfig.slots_per_type <= 64);
     for (unsigned type = 0; type < kTypes; type++)
       for (std::uint16_t offset = 0; offset < kConfig.slots_per_type; offset++)
