@@ -142,7 +142,8 @@ struct ZswapCommand : rc::state::Command<Model, Sut> {
   explicit ZswapCommand(const Op& generated) : op(generated) {}  // a program's operation, in the worker
   void apply(Model& model) const override { step(model); }
   // In place of rapidcheck's run then apply, which made the transition twice, the
-  // first time on a copy of the model (a copy of SwapRef per operation).
+  // first time on a copy of the model (a copy of SwapRef per operation). run is left
+  // as rapidcheck's (it checks nothing): no case goes through rapidcheck's runAll.
   void run_and_apply(Model& model, Sut& sut) const {
     const Snapshot before(*model.ref);
     const ZswapOutcome want = step(model);
