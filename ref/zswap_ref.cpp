@@ -42,8 +42,12 @@ ZbudRef::Evict SwapRef::evict_for(unsigned type) {
 
 std::uint64_t SwapRef::compressed_length(const Page& page) const {
   thread_local std::vector<char> dst(2 * kPageSize);
-  if (config_.zstd)
-    return ZSTD_compress(dst.data(), dst.size(), page.data(), page.size(), 1);
+  if (config_.zstd) {
+    // One context per thread: ZSTD_compress makes one per call (allocates and clears its
+    // tables), which was most of what a zstd store cost ref. The output is the same.
+    thread_local const std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+    return ZSTD_compressCCtx(ctx.get(), dst.data(), dst.size(), page.data(), page.size(), 1);
+  }
   return static_cast<std::uint64_t>(LZ4_compress_default(reinterpret_cast<const char*>(page.data()),
                                                           dst.data(), static_cast<int>(page.size()),
                                                           static_cast<int>(dst.size())));
@@ -183,25 +187,40 @@ int SwapRef::store(unsigned type, std::uint64_t offset, const Page& page) {
   return ret;
 }
 
+const SwapRef::Bytes* SwapRef::find_page(unsigned type, std::uint64_t offset, Source* source) const {
+  const Type& t = types_[type];
+  if (auto it = t.cache.find(offset); it != t.cache.end()) {
+    *source = Source::swap_cache;
+    return &it->second;
+  }
+  if (auto e = t.entries.find(offset); e != t.entries.end()) {
+    *source = Source::zswap;
+    return &e->second.bytes;
+  }
+  if (auto d = t.device.find(offset); d != t.device.end()) {
+    *source = Source::device;
+    return &d->second;
+  }
+  *source = Source::none;
+  return nullptr;
+}
+
 int SwapRef::load(unsigned type, std::uint64_t offset, Page* out, Source* source) const {
   std::lock_guard<std::mutex> lock(mutex_);
   *source = Source::none;
   if (type >= kSwapTypes || !types_[type].on) return -ENODEV;
   if (offset >= config_.slots_per_type) return -EINVAL;
-  const Type& t = types_[type];
-  if (auto it = t.cache.find(offset); it != t.cache.end()) {
-    *out = *it->second;
-    *source = Source::swap_cache;
-  } else if (auto e = t.entries.find(offset); e != t.entries.end()) {
-    *out = *e->second.bytes;
-    *source = Source::zswap;
-  } else if (auto d = t.device.find(offset); d != t.device.end()) {
-    *out = *d->second;
-    *source = Source::device;
-  } else {
-    return -ENOENT;
-  }
+  const Bytes* bytes = find_page(type, offset, source);
+  if (!bytes) return -ENOENT;
+  *out = **bytes;
   return 0;
+}
+
+Source SwapRef::source_of(unsigned type, std::uint64_t offset) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Source source = Source::none;
+  if (type < kSwapTypes && types_[type].on && offset < config_.slots_per_type) find_page(type, offset, &source);
+  return source;
 }
 
 int SwapRef::invalidate(unsigned type, std::uint64_t offset) {

@@ -59,6 +59,8 @@ class SwapRef {
   int swapoff(unsigned type);
   int store(unsigned type, std::uint64_t offset, const Page& page);
   int load(unsigned type, std::uint64_t offset, Page* out, Source* source) const;
+  // Where load would find the page, without copying it (none: load fails).
+  Source source_of(unsigned type, std::uint64_t offset) const;
   int invalidate(unsigned type, std::uint64_t offset);
   int compact(unsigned type, std::uint64_t offset);
   unsigned shrink(unsigned nr);
@@ -96,6 +98,9 @@ class SwapRef {
     Bytes bytes;
   };
 
+  // The bytes load returns for a slot of a type that is on, and where they are; null
+  // (Source::none) when the slot holds nothing.
+  const Bytes* find_page(unsigned type, std::uint64_t offset, Source* source) const;
   int zswap_store(unsigned type, std::uint64_t offset, const Bytes& page);
   int writeback(unsigned type, ZbudRef::Handle handle);
   ZbudRef::Evict evict_for(unsigned type);  // type's pool evicts by writeback
