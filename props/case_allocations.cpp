@@ -14,14 +14,11 @@ namespace case_allocations {
 namespace {
 
 // Open addressing with linear probing and backward-shift deletion (no tombstones, so a
-// case that allocates and frees millions of times never fills the table). A case holds
-// a few hundred allocations at once (race_props: about 130 at most); past kMaxLive, 3/4
-// of the slots, the probes would grow long, and the table gives up (stop() then says
-// "live", and the leak check runs).
-constexpr int kSlotBits = 16;
+// case that allocates and frees millions of times never fills the table). Past
+// kMaxLive, 3/4 of the slots, the probes would grow long, and the table gives up
+// (stop() then says "live", and the leak check runs).
 constexpr std::size_t kSlots = std::size_t{1} << kSlotBits;
 constexpr std::size_t kMask = kSlots - 1;
-static_assert(kMaxLive == kSlots / 4 * 3);
 
 // Each address is stored complemented (never 0, the empty slot): LeakSanitizer scans
 // this table as a root, and the plain address would make every allocation in it reachable.
