@@ -7,8 +7,6 @@
 // matrix of class pairs (held -> taken), each first seen at a recorded site. Known
 // pairs are read without a lock; the first sighting of a pair takes graph_mutex.
 // Tasks register their stacks so that a hang report can say what each holds.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
