@@ -187,7 +187,6 @@ void Scheduler::reschedule(int self) {
 }
 
 void Scheduler::switch_to(int self, int next) {
-  current_ = next;
   if (next == self) return;
   t_thread = next;
   sched::switch_task_locals(next == 0 ? nullptr : &worker(next).locals);
@@ -202,7 +201,7 @@ void Scheduler::finish(int t) {
   bool any_left = false;
   for (int u = 1; u < static_cast<int>(threads_.size()); u++) any_left |= !threads_[u].finished;
   if (any_left)
-    reschedule(t);  // returns only in a later run, to take that run's job
+    reschedule(t);  // returns only in a later run, to play that run's part
   else
     switch_to(t, 0);
 }

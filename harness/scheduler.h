@@ -105,7 +105,6 @@ class Scheduler {
   const std::uint64_t max_steps_;
   FiberContext* caller_ = nullptr;  // during run(): the context of run()'s caller
   const std::vector<std::function<void()>>* bodies_ = nullptr;  // during run()
-  int current_ = 0;
   int label_shift_ = 0;   // logical thread label = worker index - label_shift_ (1 in run_alone)
   std::uint64_t run_base_step_ = 0;  // step_ when run() began: strategies count from there
   bool stopped_ = false;  // deadlock or step limit: nobody runs any more
